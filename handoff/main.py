@@ -1,0 +1,42 @@
+"""The application factory: wires settings, storage, broadcaster, routes and the
+background work (turn worker, outbox, lifecycle sweeps) together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from handoff.api.main import api_router
+from handoff.broadcast.factory import make_broadcaster
+from handoff.core.config import Settings, get_settings
+from handoff.db.session import make_engine, make_sessionmaker
+from handoff.lifecycle import sweeper
+from handoff.processing import runtime
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await app.state.broadcaster.start()
+        await runtime.start(app)
+        await sweeper.start(app)
+        try:
+            yield
+        finally:
+            await sweeper.stop(app)
+            await runtime.stop(app)
+            await app.state.broadcaster.stop()
+            engine.dispose()
+
+    app = FastAPI(title="Handoff service", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.broadcaster = make_broadcaster(settings)
+    app.include_router(api_router)
+    return app

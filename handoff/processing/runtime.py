@@ -1,0 +1,11 @@
+"""Placeholder: being written (turn worker and outbox start/stop)."""
+
+from fastapi import FastAPI
+
+
+async def start(app: FastAPI) -> None:
+    return None
+
+
+async def stop(app: FastAPI) -> None:
+    return None
