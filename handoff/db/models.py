@@ -1,0 +1,7 @@
+"""Imports every ORM module so ``Base.metadata`` knows all tables (Alembic, tests)."""
+
+from handoff.accounts import models as accounts_models
+from handoff.audit import models as audit_models
+from handoff.db.base import Base
+
+__all__ = ["Base", "accounts_models", "audit_models"]
