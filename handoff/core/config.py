@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     gateway_secret: SecretStr = Field(default=SecretStr(""))
     rasa_timeout_seconds: float = 10.0
 
+    # The turn worker: how often it looks for work other replicas or a crash left, and
+    # how long a conversation's lease lasts before another worker may take it over.
+    worker_poll_seconds: float = 1.0
+    worker_lease_seconds: float = 60.0
+
     # Cross-replica fan-out; in-process when unset.
     redis_url: str | None = None
 

@@ -28,7 +28,7 @@ def _pg_url(dbname: str) -> str:
 
 def _pg_admin(sql: str) -> None:
     with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql.encode())
 
 
 @pytest.fixture(scope="session")

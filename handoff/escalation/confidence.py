@@ -1,0 +1,170 @@
+"""Low confidence and ambiguity, judged with the live threshold and margin.
+
+Rasa's ``FallbackClassifier`` applies the threshold it was trained with; supervisors
+change theirs without retraining, so the service judges the parse itself and rewrites it
+before ``respond`` so that the bot's own answer (ask to rephrase, or offer two choices)
+follows the live values.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from handoff.escalation.decision import Decision, Reason
+from handoff.escalation.evidence import quotes
+from handoff.rasa.schemas import Intent, ParseResult
+
+NLU_FALLBACK = "nlu_fallback"
+DISAMBIGUATE = "disambiguate"
+OUT_OF_SCOPE = "out_of_scope"
+# Not intents the model recognised: nlu_fallback's confidence is only the trained
+# threshold, and disambiguate is what this module rewrites a parse to.
+_PLACEHOLDERS = frozenset({NLU_FALLBACK, DISAMBIGUATE})
+# Candidates a customer could be offered as a button (as action_disambiguate skips them).
+_NOT_OFFERED = _PLACEHOLDERS | {OUT_OF_SCOPE}
+# Confidences are floats that went through JSON: 0.6 - 0.5 must count as within 0.1.
+_EPSILON = 1e-9
+
+DEFAULT_FAILED_TURNS = 2
+
+
+class Verdict(enum.StrEnum):
+    understood = "understood"
+    low_confidence = "low_confidence"
+    out_of_scope = "out_of_scope"
+    ambiguous = "ambiguous"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    intent: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Assessment:
+    verdict: Verdict
+    intent: str | None  # the top real intent, if any
+    confidence: float
+    candidates: tuple[Candidate, ...] = ()  # the two offered, when ambiguous
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict in (Verdict.low_confidence, Verdict.out_of_scope)
+
+
+def _ranking(parse: ParseResult) -> list[Intent]:
+    ranking = list(parse.intent_ranking)
+    if not ranking and parse.intent is not None:
+        ranking = [parse.intent]
+    return sorted(
+        (i for i in ranking if i.name and i.name not in _PLACEHOLDERS),
+        key=lambda i: i.confidence,
+        reverse=True,
+    )
+
+
+def assess(parse: ParseResult, threshold: float, margin: float) -> Assessment:
+    """Judge one parse: below ``threshold`` or out of scope fails; two offerable intents
+    within ``margin`` of each other (the top one at or above the threshold) are ambiguous."""
+    ranking = _ranking(parse)
+    if not ranking:
+        return Assessment(Verdict.low_confidence, None, 0.0)
+    top = ranking[0]
+    assert top.name is not None
+    if top.name == OUT_OF_SCOPE:
+        return Assessment(Verdict.out_of_scope, top.name, top.confidence)
+    if top.confidence < threshold:
+        return Assessment(Verdict.low_confidence, top.name, top.confidence)
+    offered = [i for i in ranking if i.name not in _NOT_OFFERED]
+    if len(offered) >= 2 and offered[0].confidence - offered[1].confidence <= margin + _EPSILON:
+        pair = tuple(Candidate(str(i.name), i.confidence) for i in offered[:2])
+        return Assessment(Verdict.ambiguous, top.name, top.confidence, pair)
+    return Assessment(Verdict.understood, top.name, top.confidence)
+
+
+def rewrite_parse(parse: ParseResult, threshold: float, margin: float) -> ParseResult:
+    """The parse the bot should answer: ``nlu_fallback`` below the threshold,
+    ``disambiguate`` (the two candidates first in the ranking) when ambiguous, else the top
+    real intent (which also undoes a fallback Rasa applied with a stricter trained
+    threshold). Out of scope is left to the bot's own out-of-scope answer."""
+    verdict = assess(parse, threshold, margin)
+    if verdict.verdict is Verdict.out_of_scope:
+        return parse
+    if verdict.verdict is Verdict.low_confidence:
+        # Rasa's own FallbackClassifier reports the threshold as the confidence.
+        intent = Intent(name=NLU_FALLBACK, confidence=threshold)
+        return parse.model_copy(update={"intent": intent})
+    if verdict.verdict is Verdict.ambiguous:
+        first = [Intent(name=c.intent, confidence=c.confidence) for c in verdict.candidates]
+        names = {c.intent for c in verdict.candidates}
+        rest = [i for i in parse.intent_ranking if i.name not in names]
+        intent = Intent(name=DISAMBIGUATE, confidence=verdict.confidence)
+        return parse.model_copy(update={"intent": intent, "intent_ranking": first + rest})
+    if parse.intent is not None and parse.intent.name == verdict.intent:
+        return parse
+    intent = Intent(name=verdict.intent, confidence=verdict.confidence)
+    return parse.model_copy(update={"intent": intent})
+
+
+@dataclass(frozen=True)
+class ConfidenceTurn:
+    """A customer turn in order, as the low-confidence count sees it."""
+
+    text: str
+    assessment: Assessment
+    # While a form asks, its validator judges the answer, not the NLU: "12345" parses
+    # poorly and is still a good answer.
+    is_form_answer: bool = False
+
+
+def _resolves(choice: ConfidenceTurn, offered: Assessment) -> bool:
+    names = {c.intent for c in offered.candidates}
+    return choice.assessment.verdict is Verdict.understood and choice.assessment.intent in names
+
+
+def failed_run(history: Sequence[ConfidenceTurn]) -> list[ConfidenceTurn]:
+    """The failed turns at the end of ``history`` (customer turns, oldest first).
+
+    An ambiguous turn is failed once the next turn did not pick one of its two
+    candidates; the latest turn, if ambiguous, is still waiting for that choice and
+    neither counts nor breaks the run.
+    """
+    run: list[ConfidenceTurn] = []
+    for index in range(len(history) - 1, -1, -1):
+        turn = history[index]
+        if turn.is_form_answer:
+            break
+        if turn.assessment.verdict is Verdict.ambiguous:
+            if index == len(history) - 1:
+                continue
+            if _resolves(history[index + 1], turn.assessment):
+                break
+            run.append(turn)
+        elif turn.assessment.failed:
+            run.append(turn)
+        else:
+            break
+    run.reverse()
+    return run
+
+
+def count_failed_turns(
+    history: Sequence[ConfidenceTurn], required: int = DEFAULT_FAILED_TURNS
+) -> Decision | None:
+    """``low_confidence`` once ``required`` consecutive customer turns failed."""
+    run = failed_run(history)
+    if len(run) < required:
+        return None
+    return Decision(
+        Reason.low_confidence,
+        f"{len(run)} beurten achter elkaar niet begrepen: {quotes(t.text for t in run)}",
+        {
+            "turns": [t.text for t in run],
+            "verdicts": [str(t.assessment.verdict) for t in run],
+            "intents": [t.assessment.intent for t in run],
+            "confidences": [t.assessment.confidence for t in run],
+        },
+    )

@@ -1,0 +1,228 @@
+"""The rule set's shape and the default rule set version 1 is seeded from.
+
+Everything a supervisor may tune without retraining lives here: thresholds, the phrase
+backstop, human-only intents, opening hours and every text the service itself says.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+Language = Literal["nl", "en"]
+LANGUAGES: tuple[Language, ...] = ("nl", "en")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TEXT_KEYS = (
+    "disclosure",
+    "handoff",
+    "waiting",
+    "nobody_available",
+    "out_of_hours",
+    "bot_failure",
+    "handback",
+    "email_offer",
+    "closed_inactive",
+    "csat_question",
+)
+
+
+class Thresholds(BaseModel):
+    # Used by this issue: how sure the model must be before its intent alone hands over.
+    explicit_min_confidence: float = Field(0.5, ge=0, le=1)
+    human_only_min_confidence: float = Field(0.6, ge=0, le=1)
+    # For the finer signals of the escalation issue.
+    low_confidence: float = Field(0.55, ge=0, le=1)
+    low_confidence_turns: int = Field(2, ge=1)
+    ambiguity_margin: float = Field(0.1, ge=0, le=1)
+    rephrase_count: int = Field(2, ge=1)
+    frustration_strong: int = Field(1, ge=1)
+    frustration_weak: int = Field(2, ge=1)
+    bot_loop_repeats: int = Field(2, ge=1)
+
+
+class OpeningHours(BaseModel):
+    timezone: str = "Europe/Amsterdam"
+    # Per weekday a list of ["HH:MM", "HH:MM"] periods; an empty list is closed all day.
+    days: dict[str, list[tuple[str, str]]]
+
+    @field_validator("days")
+    @classmethod
+    def _every_weekday(
+        cls, days: dict[str, list[tuple[str, str]]]
+    ) -> dict[str, list[tuple[str, str]]]:
+        missing = [d for d in WEEKDAYS if d not in days]
+        if missing:
+            raise ValueError(f"opening hours miss weekdays: {', '.join(missing)}")
+        for day, periods in days.items():
+            for start, end in periods:
+                if not (_is_hhmm(start) and _is_hhmm(end) and start < end):
+                    raise ValueError(f"{day}: {start}-{end} is not a period HH:MM-HH:MM")
+        return days
+
+
+def _is_hhmm(value: str) -> bool:
+    if len(value) != 5 or value[2] != ":":
+        return False
+    hours, minutes = value[:2], value[3:]
+    return hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60
+
+
+class RuleSetData(BaseModel):
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    # Matched on normalised whole words, independent of the NLU model.
+    backstop_phrases: dict[Language, list[str]]
+    explicit_intents: list[str] = ["request_human"]
+    human_only_intents: list[str]
+    opening_hours: OpeningHours
+    # texts[key][language]; {org_name} and {next_open} are filled in by the service.
+    texts: dict[str, dict[Language, str]]
+
+    @model_validator(mode="after")
+    def _every_text_in_every_language(self) -> RuleSetData:
+        for key in TEXT_KEYS:
+            for lang in LANGUAGES:
+                if not self.texts.get(key, {}).get(lang, "").strip():
+                    raise ValueError(f"system text {key!r} is missing for language {lang!r}")
+        return self
+
+
+WORKDAY = [("08:00", "20:00")]
+
+DEFAULT_RULESET = RuleSetData(
+    backstop_phrases={
+        "nl": [
+            "medewerker",
+            "een medewerker",
+            "mens",
+            "een mens",
+            "echt persoon",
+            "echte persoon",
+            "echt mens",
+            "iemand spreken",
+            "persoon spreken",
+            "agent",
+            "klantenservice bellen",
+            "doorverbinden",
+        ],
+        "en": [
+            "human",
+            "real person",
+            "a person",
+            "agent",
+            "operator",
+            "representative",
+            "someone real",
+            "talk to someone",
+            "speak to someone",
+        ],
+    },
+    human_only_intents=["complaint", "cancel_contract", "payment_arrangement", "bereavement"],
+    opening_hours=OpeningHours(
+        days={
+            "mon": WORKDAY,
+            "tue": WORKDAY,
+            "wed": WORKDAY,
+            "thu": WORKDAY,
+            "fri": WORKDAY,
+            "sat": [("09:00", "17:00")],
+            "sun": [],
+        }
+    ),
+    texts={
+        "disclosure": {
+            "nl": (
+                "Hoi! Je chat met de digitale assistent van {org_name}. Ik ben geen mens, "
+                "maar een computerprogramma. Wil je liever een medewerker spreken? Dat kan "
+                "altijd: typ 'medewerker' of klik op de knop."
+            ),
+            "en": (
+                "Hi! You are chatting with the digital assistant of {org_name}. I am not a "
+                "person but a computer program. Would you rather talk to a person? You can "
+                "at any time: type 'person' or click the button."
+            ),
+        },
+        "handoff": {
+            "nl": (
+                "Ik verbind je door met een medewerker. Die ziet ons hele gesprek, dus je "
+                "hoeft niets te herhalen."
+            ),
+            "en": (
+                "I am passing you on to a member of our team. They can see our whole "
+                "conversation, so you do not need to repeat anything."
+            ),
+        },
+        "waiting": {
+            "nl": "Een medewerker neemt het gesprek zo snel mogelijk over. Blijf gerust even hier.",
+            "en": "A member of our team will take over as soon as possible. Please stay here.",
+        },
+        "nobody_available": {
+            "nl": (
+                "Op dit moment is er helaas geen medewerker beschikbaar. Je vraag blijft "
+                "staan en we reageren zodra er iemand vrij is. Laat je ook je e-mailadres "
+                "achter? Dan kunnen we je antwoorden als je de chat al hebt gesloten."
+            ),
+            "en": (
+                "Unfortunately nobody from our team is available right now. Your question "
+                "stays in the queue and we will answer as soon as someone is free. You can "
+                "also leave your e-mail address, so we can answer you if you close the chat."
+            ),
+        },
+        "out_of_hours": {
+            "nl": (
+                "We zijn nu gesloten. We zijn er weer {next_open}. Je vraag blijft staan en "
+                "een medewerker pakt hem dan op. Laat je e-mailadres achter als je het "
+                "antwoord per e-mail wilt krijgen."
+            ),
+            "en": (
+                "We are closed right now. We are back {next_open}. Your question stays in "
+                "the queue and a member of our team will pick it up then. Leave your e-mail "
+                "address if you would like the answer by e-mail."
+            ),
+        },
+        "bot_failure": {
+            "nl": (
+                "Sorry, er ging bij mij iets mis. Ik geef je gesprek door aan een "
+                "medewerker; je hoeft niets opnieuw te typen."
+            ),
+            "en": (
+                "Sorry, something went wrong on my side. I am passing your conversation to "
+                "a member of our team; you do not need to type anything again."
+            ),
+        },
+        "handback": {
+            "nl": (
+                "De medewerker heeft het gesprek teruggegeven aan de digitale assistent. "
+                "Heb je nog een vraag? Stel hem gerust. Een medewerker vragen kan altijd."
+            ),
+            "en": (
+                "Our team member has handed the conversation back to the digital assistant. "
+                "Any other question? Just ask. You can ask for a person at any time."
+            ),
+        },
+        "email_offer": {
+            "nl": (
+                "Wil je je e-mailadres achterlaten? Dan sturen we het antwoord ook per "
+                "e-mail. We gebruiken het alleen voor deze vraag."
+            ),
+            "en": (
+                "Would you like to leave your e-mail address? Then we will also send the "
+                "answer by e-mail. We only use it for this question."
+            ),
+        },
+        "closed_inactive": {
+            "nl": (
+                "Omdat het een tijdje stil was, hebben we dit gesprek gesloten. Heb je nog "
+                "een vraag? Stuur gerust een nieuw bericht."
+            ),
+            "en": (
+                "As it has been quiet for a while, we have closed this conversation. Any "
+                "other question? Just send a new message."
+            ),
+        },
+        "csat_question": {
+            "nl": "Hoe tevreden ben je over dit gesprek? Geef een cijfer van 1 tot 5.",
+            "en": "How satisfied are you with this conversation? Give a score from 1 to 5.",
+        },
+    },
+)

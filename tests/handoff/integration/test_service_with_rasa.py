@@ -1,0 +1,390 @@
+"""The service with the real Rasa and action server (PostgreSQL everywhere): the
+guarantees that need no model, against the real gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from websockets.sync.client import connect
+from websockets.typing import Origin
+
+from handoff.conversations import store
+from handoff.conversations.models import Conversation
+from handoff.conversations.state import Move, State
+from handoff.rasa.client import RasaClient
+from handoff.rasa.schemas import HumanTurn
+from tests.bot.servers import REPO, free_port
+from tests.handoff.customers import (
+    ORIGIN,
+    Customer,
+    TestClient,
+    conversation,
+    database,
+    handoffs_of,
+    make_app,
+    messages_of,
+    texts,
+    wait_until,
+)
+from tests.handoff.integration.conftest import RealRasa
+
+pytestmark = pytest.mark.integration
+
+DISCLOSURE = "Hoi! Je chat met de digitale assistent van Voorbeeld Energie."
+HANDOFF_TEXT = "Ik verbind je door met een medewerker."
+BOT_FAILURE_TEXT = "Sorry, er ging bij mij iets mis."
+GREETING_START = "Hallo! Ik ben de digitale assistent"
+ASKS_CUSTOMER_NUMBER = "Wat is je klantnummer?"
+
+
+def service(postgres_url: str, rasa: RealRasa, **overrides: Any) -> TestClient:
+    values: dict[str, Any] = {
+        "rasa_url": rasa.url,
+        "gateway_secret": rasa.secret,
+        "rasa_timeout_seconds": 20.0,
+    }
+    return TestClient(make_app(postgres_url, **(values | overrides)))
+
+
+def bot_reply(customer: Customer) -> dict[str, Any]:
+    return customer.receive_until(
+        lambda f: f["type"] == "message" and f["author"] in ("bot", "system"), limit=40
+    )
+
+
+def user_events(rasa: RealRasa, sender_id: str) -> list[str]:
+    with psycopg.connect(rasa.tracker_dsn) as conn:
+        rows = conn.execute(
+            "SELECT data FROM events WHERE sender_id = %s AND type_name = 'user' ORDER BY id",
+            (sender_id,),
+        ).fetchall()
+    return [json.loads(data)["text"] for (data,) in rows]
+
+
+def backdate_tracker(rasa: RealRasa, sender_id: str, seconds: float) -> None:
+    """Moves the whole tracker into the past, so Rasa's next turn would start a new
+    session (and silently lift ConversationPaused) if it ever got one."""
+    with psycopg.connect(rasa.tracker_dsn) as conn:
+        rows = conn.execute(
+            "SELECT id, data FROM events WHERE sender_id = %s", (sender_id,)
+        ).fetchall()
+        for event_id, data in rows:
+            event = json.loads(data)
+            event["timestamp"] = event["timestamp"] - seconds
+            conn.execute(
+                "UPDATE events SET timestamp = %s, data = %s WHERE id = %s",
+                (event["timestamp"], json.dumps(event), event_id),
+            )
+
+
+def press_person_button(customer: Customer) -> dict[str, Any]:
+    assert customer.ws is not None
+    customer.ws.send_json({"type": "request_human", "client_id": "person-button"})
+    return customer.receive_until(lambda f: f["type"] == "state" and f["state"] == "waiting")
+
+
+def claim(client: TestClient, conversation_id: str) -> None:
+    with database(client.app) as session:  # type: ignore[arg-type]
+        row = session.get(Conversation, conversation_id)
+        assert row is not None
+        store.apply_move(session, conversation=row, move=Move.claim)
+
+
+def test_asking_for_a_person_in_words_hands_over_with_the_whole_conversation(
+    postgres_url: str, rasa: RealRasa
+) -> None:
+    with service(postgres_url, rasa) as client:
+        customer = Customer(client)
+        customer.connect()
+        customer.receive()  # disclosure
+        customer.say("hallo")
+        assert bot_reply(customer)["text"].startswith(GREETING_START)
+        customer.say("ik wil een medewerker")
+        told = bot_reply(customer)
+        customer.close()
+        app = client.app
+    assert told["author"] == "system" and told["text"].startswith(HANDOFF_TEXT)
+    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    assert handoff.reason == "explicit_request"
+    transcript = [line["text"] for line in handoff.context["transcript"]]
+    assert transcript[0].startswith(DISCLOSURE)
+    assert transcript[1] == "hallo" and transcript[2].startswith(GREETING_START)
+    assert transcript[3] == "ik wil een medewerker"
+    assert handoff.context["turns"][0]["intent"] == "greet"
+    # The bot never answered the request itself.
+    assert user_events(rasa, customer.conversation_id) == ["hallo"]
+
+
+def test_the_person_button_hands_over_with_the_whole_conversation(
+    postgres_url: str, rasa: RealRasa
+) -> None:
+    with service(postgres_url, rasa) as client:
+        customer = Customer(client)
+        customer.connect()
+        customer.say("ik wil mijn meterstand doorgeven")
+        assert ASKS_CUSTOMER_NUMBER in bot_reply(customer)["text"]
+        press_person_button(customer)
+        customer.close()
+        app = client.app
+    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    assert handoff.reason == "explicit_request"
+    transcript = [line["text"] for line in handoff.context["transcript"]]
+    assert transcript[1] == "ik wil mijn meterstand doorgeven"
+    assert ASKS_CUSTOMER_NUMBER in transcript[2]
+    assert transcript[3] == "Ik wil graag een medewerker spreken."
+    assert handoff.context["summary"].startswith("Onderwerp: meterstand doorgeven")
+    assert conversation(app, customer.conversation_id).state == State.waiting  # type: ignore[arg-type]
+
+
+def test_rasa_unreachable_mid_conversation_is_a_bot_failure_and_nothing_is_lost(
+    postgres_url: str, rasa: RealRasa
+) -> None:
+    with service(postgres_url, rasa) as client:
+        customer = Customer(client)
+        customer.connect()
+        customer.say("hallo")
+        bot_reply(customer)
+        rasa.rasa_proxy.cut()
+        ack = customer.say("kun je mijn rekening uitleggen")
+        told = bot_reply(customer)
+        customer.close()
+        app = client.app
+    assert told["text"].startswith(BOT_FAILURE_TEXT)
+    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    assert handoff.reason == "bot_failure"
+    stored = messages_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    kept = [m for m in stored if m.id == ack["message_id"]]
+    assert kept[0].text == "kun je mijn rekening uitleggen"
+    assert kept[0].processing_status == "done"
+    assert "kun je mijn rekening uitleggen" in [t["text"] for t in handoff.context["transcript"]]
+
+
+def test_an_action_slower_than_the_timeout_is_a_bot_failure(
+    postgres_url: str, rasa: RealRasa
+) -> None:
+    with service(postgres_url, rasa, rasa_timeout_seconds=4.0) as client:
+        customer = Customer(client)
+        customer.connect()
+        customer.say("ik wil mijn meterstand doorgeven")
+        assert ASKS_CUSTOMER_NUMBER in bot_reply(customer)["text"]
+        # The form's validation action now answers after the service stopped waiting.
+        rasa.action_proxy.delay = 8.0
+        customer.say("12345678")
+        told = bot_reply(customer)
+        customer.close()
+        app = client.app
+    assert told["text"].startswith(BOT_FAILURE_TEXT)
+    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    assert handoff.reason == "bot_failure"
+    assert "no answer within 4 s" in handoff.evidence["details"]["error"]
+    assert "12345678" in texts(messages_of(app, customer.conversation_id), "customer")  # type: ignore[arg-type]
+
+
+def test_two_messages_at_once_are_answered_in_order(postgres_url: str, rasa: RealRasa) -> None:
+    with service(postgres_url, rasa) as client:
+        customer = Customer(client)
+        customer.connect()
+        assert customer.ws is not None
+        customer.ws.send_json({"type": "message", "client_id": "1", "text": "hallo"})
+        customer.ws.send_json(
+            {"type": "message", "client_id": "2", "text": "kun je mijn rekening uitleggen"}
+        )
+        first, second = customer.messages_from("bot", count=2)
+        customer.close()
+    assert first["text"].startswith(GREETING_START)
+    assert second["text"].startswith("Je jaarafrekening vergelijkt")
+    assert user_events(rasa, customer.conversation_id) == [
+        "hallo",
+        "kun je mijn rekening uitleggen",
+    ]
+
+
+def test_after_hand_back_the_bot_answers_without_disclosure_or_stale_form(
+    postgres_url: str, rasa: RealRasa
+) -> None:
+    with service(postgres_url, rasa) as client:
+        customer = Customer(client)
+        customer.connect()
+        customer.say("ik wil mijn meterstand doorgeven")
+        assert ASKS_CUSTOMER_NUMBER in bot_reply(customer)["text"]
+        press_person_button(customer)
+        claim(client, customer.conversation_id)
+        # What the staff engineer's hand-back does: tell Rasa, then move the state.
+        gateway = RasaClient(rasa.url, rasa.secret, 20.0)
+
+        async def hand_back() -> str | None:
+            try:
+                result = await gateway.handback(
+                    customer.conversation_id,
+                    language="nl",
+                    human_phase=[
+                        HumanTurn(
+                            author="agent",
+                            text="Ik heb het voor je geregeld.",
+                            timestamp=time.time(),
+                        )
+                    ],
+                )
+            finally:
+                await gateway.aclose()
+            return result.cleared_form
+
+        assert asyncio.run(hand_back()) == "meter_reading_form"
+        with database(client.app) as session:  # type: ignore[arg-type]
+            row = session.get(Conversation, customer.conversation_id)
+            assert row is not None
+            store.apply_move(session, conversation=row, move=Move.hand_back)
+        customer.say("hallo")
+        answer = customer.messages_from("bot")[0]
+        customer.close()
+        app = client.app
+    assert answer["text"].startswith(GREETING_START)
+    assert ASKS_CUSTOMER_NUMBER not in answer["text"]
+    stored = messages_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    disclosures = [m for m in stored if m.payload.get("kind") == "disclosure_shown"]
+    assert len(disclosures) == 1 and stored[0].id == disclosures[0].id
+
+
+def test_while_a_person_owns_the_conversation_no_turn_reaches_rasa_even_after_expiry(
+    postgres_url: str, rasa: RealRasa
+) -> None:
+    with service(postgres_url, rasa) as client:
+        customer = Customer(client)
+        customer.connect()
+        customer.say("hallo")
+        bot_reply(customer)
+        press_person_button(customer)
+        claim(client, customer.conversation_id)
+        # Rasa's 60-minute session expiry would lift its pause on the next message.
+        backdate_tracker(rasa, customer.conversation_id, seconds=2 * 3600)
+        ack = customer.say("hallo? ik wacht nog steeds")
+        app = client.app
+        wait_until(
+            lambda: [
+                m
+                for m in messages_of(app, customer.conversation_id)  # type: ignore[arg-type]
+                if m.id == ack["message_id"] and m.processing_status == "done"
+            ]
+        )
+        time.sleep(1.0)  # room for a (wrong) late bot answer to show up
+        customer.close()
+    stored = messages_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    assert [m.text for m in stored if m.author == "bot"] == [
+        m.text for m in stored if m.author == "bot" and m.id < ack["message_id"]
+    ]
+    assert user_events(rasa, customer.conversation_id) == ["hallo"]
+    assert not [
+        f
+        for f in customer.seen
+        if f["type"] == "message" and f["author"] == "bot" and f["id"] > ack["message_id"]
+    ]
+
+
+# --- a real crash: the service process is killed between the ack and the turn ---
+
+
+@pytest.fixture
+def service_process(postgres_url: str, rasa: RealRasa, tmp_path: Path) -> Iterator[Any]:
+    processes: list[subprocess.Popen[bytes]] = []
+    port = free_port()
+    env = {
+        **os.environ,
+        "HANDOFF_DATABASE_URL": postgres_url,
+        "HANDOFF_RASA_URL": rasa.url,
+        "HANDOFF_GATEWAY_SECRET": rasa.secret,
+        "HANDOFF_ALLOWED_ORIGINS": json.dumps([ORIGIN]),
+        "HANDOFF_WORKER_LEASE_SECONDS": "3",
+        "HANDOFF_SWEEP_INTERVAL_SECONDS": "3600",
+    }
+
+    def start() -> str:
+        with (tmp_path / f"service-{len(processes)}.log").open("wb") as log:
+            process = subprocess.Popen(
+                [
+                    str(REPO / ".venvs/handoff/bin/uvicorn"),
+                    "handoff.main:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    return base
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("service did not start")
+
+    yield start, processes
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
+
+
+def test_a_message_acknowledged_before_a_crash_is_answered_after_restart(
+    postgres_url: str, rasa: RealRasa, service_process: Any
+) -> None:
+    start, processes = service_process
+    base: str = start()
+    tokens = httpx.post(f"{base}/api/web/conversations", json={"lang": "nl"}).json()
+    ws_url = base.replace("http", "ws") + "/ws/web"
+    with connect(ws_url, origin=Origin(ORIGIN)) as ws:
+        ws.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    **{k: tokens[k] for k in ("contact_token", "conversation_token")},
+                    "last_message_id": None,
+                }
+            )
+        )
+        assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
+        rasa.rasa_proxy.stall()  # the turn starts and hangs inside Rasa's parse
+        ws.send(json.dumps({"type": "message", "client_id": "c1", "text": "hallo"}))
+        frames = [json.loads(ws.recv(timeout=10)) for _ in range(2)]
+    ack = next(f for f in frames if f["type"] == "ack")
+
+    probe = make_app(postgres_url)
+    wait_until(
+        lambda: [
+            m
+            for m in messages_of(probe, tokens["conversation_id"])
+            if m.id == ack["message_id"] and m.processing_status == "processing"
+        ]
+    )
+    processes[0].send_signal(signal.SIGKILL)
+    processes[0].wait(timeout=10)
+    rasa.rasa_proxy.flow()
+
+    start()  # the same database; the dead process's lease runs out after 3 s
+    answered = wait_until(
+        lambda: [m for m in messages_of(probe, tokens["conversation_id"]) if m.author == "bot"],
+        timeout=60,
+    )
+    assert answered[0].text.startswith(GREETING_START)
+    customer_rows = [
+        m for m in messages_of(probe, tokens["conversation_id"]) if m.author == "customer"
+    ]
+    assert [(m.text, m.processing_status) for m in customer_rows] == [("hallo", "done")]
