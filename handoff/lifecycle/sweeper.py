@@ -230,10 +230,16 @@ async def sweep(app: FastAPI, now: datetime | None = None) -> list[Applied]:
     return applied
 
 
-async def _loop(app: FastAPI) -> None:
+STOP_GRACE_SECONDS = 10.0
+
+
+async def _loop(app: FastAPI, stopping: asyncio.Event) -> None:
     interval = app.state.settings.sweep_interval_seconds
-    while True:
-        await asyncio.sleep(interval)
+    while not stopping.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), interval)
+        if stopping.is_set():
+            return
         try:
             await sweep(app)
         except Exception:
@@ -241,13 +247,24 @@ async def _loop(app: FastAPI) -> None:
 
 
 async def start(app: FastAPI) -> None:
-    app.state.sweeper = asyncio.create_task(_loop(app), name="lifecycle-sweeper")
+    app.state.sweeper_stopping = asyncio.Event()
+    app.state.sweeper = asyncio.create_task(
+        _loop(app, app.state.sweeper_stopping), name="lifecycle-sweeper"
+    )
 
 
 async def stop(app: FastAPI) -> None:
+    """Lets a sweep in progress finish before the engine goes away.
+
+    Cancelling is the last resort: a cancelled task does not stop the database call its
+    thread is making, and that call must not outlive the engine.
+    """
     task: asyncio.Task[None] | None = getattr(app.state, "sweeper", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        app.state.sweeper = None
+    if task is None:
+        return
+    app.state.sweeper_stopping.set()
+    _done, late = await asyncio.wait([task], timeout=STOP_GRACE_SECONDS)
+    for pending in late:
+        pending.cancel()
+    await asyncio.gather(*late, return_exceptions=True)
+    app.state.sweeper = None
