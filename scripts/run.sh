@@ -63,9 +63,9 @@ done
 cat <<MSG
 
   Ready.
-  Website with the chat widget:  http://127.0.0.1:${SERVICE_PORT}/
-  Agent console:                 http://127.0.0.1:${SERVICE_PORT}/agent
   Service health:                http://127.0.0.1:${SERVICE_PORT}/health
+  Service API (OpenAPI):         http://127.0.0.1:${SERVICE_PORT}/docs
+  Customer WebSocket:            ws://127.0.0.1:${SERVICE_PORT}/ws/web  (docs/customer-protocol.md)
   Rasa (gateway, localhost only): http://127.0.0.1:${RASA_PORT}/webhooks/gateway/
   Action server:                 http://127.0.0.1:${ACTIONS_PORT}/health
 MSG
