@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -250,6 +250,10 @@ def _button(frame: dict[str, Any]) -> tuple[str, str]:
 # --- the socket ---
 
 
+# Well below the shortest "abandoned" limit, so a connected customer never looks gone.
+PRESENCE_INTERVAL_SECONDS = 60.0
+
+
 class CustomerSocket:
     def __init__(self, websocket: WebSocket, conversation_id: str, language: str) -> None:
         self.ws = websocket
@@ -277,14 +281,30 @@ class CustomerSocket:
                 self.cursor = max(self.cursor, last_message_id)
             reader = asyncio.create_task(self._read())
             forwarder = asyncio.create_task(self._forward(events))
+            presence = asyncio.create_task(self._presence())
             _done, pending = await asyncio.wait(
                 {reader, forwarder}, return_when=asyncio.FIRST_COMPLETED
             )
-            for task in pending:
+            for task in [*pending, presence]:
                 task.cancel()
-            for task in pending:
+            for task in [*pending, presence]:
                 with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                     await task
+            # The moment they left is the last time they were seen.
+            await run_in_threadpool(self._mark_seen)
+
+    async def _presence(self) -> None:
+        while True:
+            await run_in_threadpool(self._mark_seen)
+            await asyncio.sleep(PRESENCE_INTERVAL_SECONDS)
+
+    def _mark_seen(self) -> None:
+        with session_scope(self.app.state.sessionmaker) as session:
+            session.execute(
+                update(Conversation)
+                .where(Conversation.id == self.conversation_id)
+                .values(last_seen_at=store.now())
+            )
 
     def _welcome(self, last_message_id: int | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         with session_scope(self.app.state.sessionmaker) as session:

@@ -79,6 +79,9 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_customer_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Refreshed while the customer's web socket is open: tells a customer who waits
+    # quietly from one who left (abandoned).
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_agent_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The processing lease: one worker (in any replica) runs this conversation's turns.

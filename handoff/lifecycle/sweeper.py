@@ -58,10 +58,11 @@ def facts_of(conversation: Conversation, handoff: Handoff | None, *, out_of_hour
         conversation.last_agent_message_at,
         claimed_at,
     )
-    # The web channel does not record live connections (yet); until it does, the
-    # customer's last sign of life is their last message or their handoff request.
-    seen = getattr(conversation, "last_seen_at", None)
-    customer_seen = _latest(seen, conversation.last_customer_message_at, requested_at)
+    # The web socket refreshes last_seen_at while it is open; a message or the handoff
+    # request also shows the customer was there.
+    customer_seen = _latest(
+        conversation.last_seen_at, conversation.last_customer_message_at, requested_at
+    )
     return Facts(
         state=State(conversation.state),
         channel=conversation.channel,

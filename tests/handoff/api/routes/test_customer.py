@@ -500,3 +500,22 @@ def test_a_hello_with_a_bad_cursor_is_refused(client: TestClient) -> None:
             ws.receive_json()
     assert error["code"] == "invalid_hello"
     assert closed.value.code == 4401
+
+
+def test_an_open_socket_marks_the_customer_as_present(client: TestClient) -> None:
+    customer = Customer(client)
+    assert conversation(client.app, customer.conversation_id).last_seen_at is None  # type: ignore[arg-type]
+    customer.connect()
+    customer.receive()  # the disclosure
+    before = store.now()
+    wait_until(
+        lambda: conversation(client.app, customer.conversation_id).last_seen_at is not None  # type: ignore[arg-type]
+    )
+    customer.close()
+    # Closing records when they left, so "abandoned" counts from that moment.
+    wait_until(
+        lambda: store.as_utc(
+            conversation(client.app, customer.conversation_id).last_seen_at  # type: ignore[arg-type]
+        )
+        >= before
+    )
