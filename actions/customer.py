@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from abc import abstractmethod
 from collections.abc import Callable
-from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -14,8 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import dates
-from actions.backend import Backend, get_backend
+from actions.dependencies import UsesBackendAndClock
+
+T = TypeVar("T")
 
 # Eight digits, optionally grouped as people copy them from a letter ("1000 2345").
 _CUSTOMER_NUMBER = re.compile(r"(?<![\d.-])(?<!\d[ .-])(\d(?:[ .-]?\d){7})(?![ .-]?\d)")
@@ -27,26 +27,26 @@ def parse_customer_number(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def parsed_or_rejected(
+    slot_value: Any,
+    parse: Callable[[str], T | None],
+    dispatcher: CollectingDispatcher,
+    invalid_response: str,
+) -> T | None:
+    """`slot_value` as `parse` reads it; if it cannot, None, and the customer is told
+    with `invalid_response`."""
+    parsed = parse(str(slot_value or ""))
+    if parsed is None:
+        dispatcher.utter_message(response=invalid_response)
+    return parsed
+
+
 def language(tracker: Tracker) -> str:
     return "en" if tracker.get_slot("language") == "en" else "nl"
 
 
-class CustomerFormValidationAction(FormValidationAction):
-    """A form that starts with `customer_number`, checked against the backend.
-
-    The backend and the clock are parameters so that tests can pass their own;
-    rasa-sdk instantiates actions without arguments, which gives the real ones.
-    """
-
-    def __init__(
-        self, backend: Backend | None = None, today: Callable[[], date] | None = None
-    ) -> None:
-        self._backend = backend
-        self._today = today or dates.today
-
-    @property
-    def backend(self) -> Backend:
-        return self._backend if self._backend is not None else get_backend()
+class CustomerFormValidationAction(UsesBackendAndClock, FormValidationAction):
+    """A form that starts with `customer_number`, checked against the backend."""
 
     @abstractmethod
     def name(self) -> str: ...
@@ -58,9 +58,10 @@ class CustomerFormValidationAction(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        customer_number = parse_customer_number(str(slot_value or ""))
+        customer_number = parsed_or_rejected(
+            slot_value, parse_customer_number, dispatcher, "utter_invalid_customer_number"
+        )
         if customer_number is None:
-            dispatcher.utter_message(response="utter_invalid_customer_number")
             return {"customer_number": None}
         if self.backend.find_customer(customer_number) is None:
             dispatcher.utter_message(

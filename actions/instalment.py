@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -58,41 +57,28 @@ class ValidateInstalmentForm(CustomerFormValidationAction):
 
 
 class ActionSubmitInstalment(submission.SubmitAction):
+    form = FORM
+    form_slots = ("new_instalment",)
+    confirmation = "utter_instalment_submitted"
+
     def name(self) -> str:
         return "action_submit_instalment"
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[EventType]:
-        customer_number = tracker.get_slot("customer_number")
-        value = tracker.get_slot("new_instalment")
-        if customer_number is None or value is None:
-            return submission.failed(dispatcher, self.name())
-        amount = _euros(value)
-        try:
-            contract = self.backend.instalment_bounds(customer_number)
-            if amount is None or contract is None:
-                raise BackendError(f"no contract or amount for {customer_number}")
-            reference = self.backend.change_instalment(customer_number, amount)
-        except BackendError as error:
-            return submission.failed(dispatcher, self.name(), error)
-        dispatcher.utter_message(
-            response="utter_instalment_submitted",
-            reference=reference,
-            new_instalment=format_euros(amount, language(tracker)),
-        )
-        return submission.submitted(
-            FORM,
-            {
-                "customer_number": customer_number,
+    def submit(
+        self, customer_number: str, values: dict[str, Any], tracker: Tracker
+    ) -> submission.Receipt:
+        amount = _euros(values["new_instalment"])
+        contract = self.backend.instalment_bounds(customer_number)
+        if amount is None or contract is None:
+            raise BackendError(f"no contract or amount for {customer_number}")
+        reference = self.backend.change_instalment(customer_number, amount)
+        return submission.Receipt(
+            reference,
+            shown={"new_instalment": format_euros(amount, language(tracker))},
+            data={
                 "new_instalment": float(amount),
                 "previous_instalment": float(contract.monthly_instalment),
             },
-            reference,
-            reset=["new_instalment"],
         )
 
 

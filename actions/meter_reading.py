@@ -6,14 +6,13 @@ from datetime import date
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import submission
 from actions.amounts import parse_kwh
-from actions.backend import BackendError, MeterReading
-from actions.customer import CustomerFormValidationAction, language
+from actions.backend import MeterReading
+from actions.customer import CustomerFormValidationAction, language, parsed_or_rejected
 from actions.dates import format_date
 
 FORM = "meter_reading_form"
@@ -43,9 +42,8 @@ class ValidateMeterReadingForm(CustomerFormValidationAction):
         if customer_number is None:
             # Only possible if the form asks out of order: get the customer first.
             return {"meter_reading": None, "customer_number": None}
-        kwh = parse_kwh(str(slot_value or ""))
+        kwh = parsed_or_rejected(slot_value, parse_kwh, dispatcher, "utter_invalid_meter_reading")
         if kwh is None:
-            dispatcher.utter_message(response="utter_invalid_meter_reading")
             return {"meter_reading": None}
         today = self._today()
         last = last_reading(self.backend.previous_readings(customer_number), today)
@@ -89,37 +87,26 @@ def reading_problem(kwh: int, last: MeterReading | None, today: date) -> str | N
 
 
 class ActionSubmitMeterReading(submission.SubmitAction):
+    form = FORM
+    form_slots = ("meter_reading",)
+    confirmation = "utter_meter_reading_submitted"
+
     def name(self) -> str:
         return "action_submit_meter_reading"
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[EventType]:
-        customer_number = tracker.get_slot("customer_number")
-        kwh = tracker.get_slot("meter_reading")
-        if customer_number is None or kwh is None:
-            return submission.failed(dispatcher, self.name())
-        reading = MeterReading(date=self._today(), kwh=int(kwh), meter_type=METER_TYPE)
-        try:
-            reference = self.backend.submit_meter_reading(customer_number, reading)
-        except BackendError as error:
-            return submission.failed(dispatcher, self.name(), error)
-        dispatcher.utter_message(
-            response="utter_meter_reading_submitted",
-            reference=reference,
-            meter_reading=str(reading.kwh),
+    def submit(
+        self, customer_number: str, values: dict[str, Any], tracker: Tracker
+    ) -> submission.Receipt:
+        reading = MeterReading(
+            date=self._today(), kwh=int(values["meter_reading"]), meter_type=METER_TYPE
         )
-        return submission.submitted(
-            FORM,
-            {
-                "customer_number": customer_number,
+        reference = self.backend.submit_meter_reading(customer_number, reading)
+        return submission.Receipt(
+            reference,
+            shown={"meter_reading": str(reading.kwh)},
+            data={
                 "meter_reading": reading.kwh,
                 "reading_date": reading.date.isoformat(),
                 "meter_type": reading.meter_type,
             },
-            reference,
-            reset=["meter_reading"],
         )

@@ -6,14 +6,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import submission
 from actions.addresses import parse_house_number, parse_postcode
 from actions.backend import BackendError
-from actions.customer import CustomerFormValidationAction, language
+from actions.customer import CustomerFormValidationAction, language, parsed_or_rejected
 from actions.dates import format_date, parse_date
 
 FORM = "moving_form"
@@ -39,9 +38,13 @@ class ValidateMovingForm(CustomerFormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         today = self._today()
-        move_date = parse_date(str(slot_value or ""), today=today)
+        move_date = parsed_or_rejected(
+            slot_value,
+            lambda text: parse_date(text, today=today),
+            dispatcher,
+            "utter_invalid_move_date",
+        )
         if move_date is None:
-            dispatcher.utter_message(response="utter_invalid_move_date")
             return {"move_date": None}
         earliest, latest = move_date_window(today)
         if earliest <= move_date <= latest:
@@ -64,10 +67,9 @@ class ValidateMovingForm(CustomerFormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        postcode = parse_postcode(str(slot_value or ""))
-        if postcode is None:
-            dispatcher.utter_message(response="utter_invalid_new_postcode")
-            return {"new_postcode": None}
+        postcode = parsed_or_rejected(
+            slot_value, parse_postcode, dispatcher, "utter_invalid_new_postcode"
+        )
         return {"new_postcode": postcode}
 
     def validate_new_house_number(
@@ -77,9 +79,10 @@ class ValidateMovingForm(CustomerFormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        house_number = parse_house_number(str(slot_value or ""))
+        house_number = parsed_or_rejected(
+            slot_value, parse_house_number, dispatcher, "utter_invalid_new_house_number"
+        )
         if house_number is None:
-            dispatcher.utter_message(response="utter_invalid_new_house_number")
             return {"new_house_number": None}
         postcode = tracker.get_slot("new_postcode")
         if postcode is None:
@@ -97,49 +100,37 @@ class ValidateMovingForm(CustomerFormValidationAction):
 
 
 class ActionSubmitMove(submission.SubmitAction):
+    form = FORM
+    form_slots = ("move_date", "new_postcode", "new_house_number")
+    confirmation = "utter_move_submitted"
+
     def name(self) -> str:
         return "action_submit_move"
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[EventType]:
-        customer_number = tracker.get_slot("customer_number")
-        move_date = tracker.get_slot("move_date")
-        postcode = tracker.get_slot("new_postcode")
-        house_number = tracker.get_slot("new_house_number")
-        if None in (customer_number, move_date, postcode, house_number):
-            return submission.failed(dispatcher, self.name())
-        try:
-            address = self.backend.lookup_address(postcode, house_number)
-            if address is None:
-                raise BackendError(f"address {postcode} {house_number} no longer found")
-            reference = self.backend.submit_move(
-                customer_number, date.fromisoformat(move_date), address
-            )
-        except BackendError as error:
-            return submission.failed(dispatcher, self.name(), error)
-        dispatcher.utter_message(
-            response="utter_move_submitted",
-            reference=reference,
-            move_date=format_date(date.fromisoformat(move_date), language(tracker)),
-            new_postcode=address.postcode,
-            new_house_number=address.house_number,
-            new_street=address.street,
-            new_city=address.city,
-        )
-        return submission.submitted(
-            FORM,
-            {
-                "customer_number": customer_number,
-                "move_date": move_date,
+    def submit(
+        self, customer_number: str, values: dict[str, Any], tracker: Tracker
+    ) -> submission.Receipt:
+        postcode, house_number = values["new_postcode"], values["new_house_number"]
+        # Looked up again: the register may have changed since the form checked it.
+        address = self.backend.lookup_address(postcode, house_number)
+        if address is None:
+            raise BackendError(f"address {postcode} {house_number} no longer found")
+        move_date = date.fromisoformat(values["move_date"])
+        reference = self.backend.submit_move(customer_number, move_date, address)
+        return submission.Receipt(
+            reference,
+            shown={
+                "move_date": format_date(move_date, language(tracker)),
                 "new_postcode": address.postcode,
                 "new_house_number": address.house_number,
                 "new_street": address.street,
                 "new_city": address.city,
             },
-            reference,
-            reset=["move_date", "new_postcode", "new_house_number"],
+            data={
+                "move_date": values["move_date"],
+                "new_postcode": address.postcode,
+                "new_house_number": address.house_number,
+                "new_street": address.street,
+                "new_city": address.city,
+            },
         )

@@ -17,8 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from handoff.accounts.models import Account
 from handoff.agents.effects import Effects, apply_effects
 from handoff.agents.errors import BOT_UNREACHABLE, AgentActionError, BotUnavailable, wrong_state
-from handoff.agents.operations import check_may_act, load_conversation, state_event
-from handoff.audit.record import record
+from handoff.agents.operations import (
+    audit,
+    check_may_act,
+    end_handoff,
+    load_conversation,
+    state_event,
+)
 from handoff.conversations import store
 from handoff.conversations.events import topic
 from handoff.conversations.models import Message
@@ -80,10 +85,7 @@ def complete(session: Session, *, conversation_id: str, account: Account, org_na
     except IllegalTransition as error:
         raise wrong_state(error) from error
     at = store.now()
-    if handoff is not None:
-        handoff.ended_at = at
-        handoff.ended_by = account.id
-        handoff.end_kind = "handback"
+    end_handoff(handoff, by=account.id, kind="handback", at=at)
     version, rules = active_ruleset(session)
     message = enqueue_outbound(
         session,
@@ -92,13 +94,7 @@ def complete(session: Session, *, conversation_id: str, account: Account, org_na
         text=system_text(rules, "handback", conversation.language, org_name=org_name, at=at),
         payload={"kind": "system_text", "text_key": "handback", "ruleset_version": version},
     )
-    record(
-        session,
-        action="conversation.handback",
-        account_id=account.id,
-        object_type="conversation",
-        object_id=conversation.id,
-    )
+    audit(session, conversation, action="conversation.handback", account=account)
     session.flush()
     effects = Effects(result={"conversation_id": conversation.id, "state": "bot"})
     effects.message_ids.append(message.id)

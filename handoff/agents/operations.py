@@ -97,6 +97,31 @@ def _move(
         raise wrong_state(error) from error
 
 
+def audit(
+    session: Session,
+    conversation: Conversation,
+    *,
+    action: str,
+    account: Account,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """The audit entry for an agent's action on a conversation, in the same transaction."""
+    record(
+        session,
+        action=action,
+        account_id=account.id,
+        object_type="conversation",
+        object_id=conversation.id,
+        details=details,
+    )
+
+
+def claim_handoff(handoff: Handoff | None, *, by: int, at: datetime) -> None:
+    if handoff is not None:
+        handoff.claimed_at = at
+        handoff.claimed_by = by
+
+
 def end_handoff(handoff: Handoff | None, *, by: int | None, kind: str, at: datetime) -> None:
     if handoff is not None:
         handoff.ended_at = at
@@ -133,17 +158,8 @@ def claim(session: Session, *, conversation_id: str, account: Account) -> Effect
     _move(session, conversation, Move.claim)
     at = store.now()
     conversation.assigned_agent_id = account.id
-    handoff = store.current_handoff(session, conversation.id)
-    if handoff is not None:
-        handoff.claimed_at = at
-        handoff.claimed_by = account.id
-    record(
-        session,
-        action="conversation.claim",
-        account_id=account.id,
-        object_type="conversation",
-        object_id=conversation.id,
-    )
+    claim_handoff(store.current_handoff(session, conversation.id), by=account.id, at=at)
+    audit(session, conversation, action="conversation.claim", account=account)
     session.flush()
     effects = Effects(result={"conversation_id": conversation.id, "state": "human"})
     effects.publish(
@@ -206,12 +222,11 @@ def close(session: Session, *, conversation_id: str, account: Account) -> Effect
     handoff = store.current_handoff(session, conversation.id)
     _move(session, conversation, Move.close, Outcome.resolved_by_agent)
     end_handoff(handoff, by=account.id, kind="closed", at=store.now())
-    record(
+    audit(
         session,
+        conversation,
         action="conversation.close",
-        account_id=account.id,
-        object_type="conversation",
-        object_id=conversation.id,
+        account=account,
         details={"outcome": Outcome.resolved_by_agent.value},
     )
     session.flush()
@@ -243,16 +258,12 @@ def transfer(
     from_id = conversation.assigned_agent_id
     conversation.assigned_agent_id = target.id
     end_handoff(previous, by=account.id, kind="transferred", at=at)
-    handoff = continue_handoff(session, previous, conversation)
-    if handoff is not None:
-        handoff.claimed_at = at
-        handoff.claimed_by = target.id
-    record(
+    claim_handoff(continue_handoff(session, previous, conversation), by=target.id, at=at)
+    audit(
         session,
+        conversation,
         action="conversation.transfer",
-        account_id=account.id,
-        object_type="conversation",
-        object_id=conversation.id,
+        account=account,
         details={"from_account_id": from_id, "to_account_id": target.id},
     )
     session.flush()
@@ -279,12 +290,11 @@ def _requeue(session: Session, conversation: Conversation, account: Account) -> 
     _move(session, conversation, Move.requeue)
     end_handoff(previous, by=account.id, kind="requeued", at=store.now())
     handoff = continue_handoff(session, previous, conversation)
-    record(
+    audit(
         session,
+        conversation,
         action="conversation.transfer",
-        account_id=account.id,
-        object_type="conversation",
-        object_id=conversation.id,
+        account=account,
         details={"from_account_id": from_id, "to_account_id": None},
     )
     session.flush()
