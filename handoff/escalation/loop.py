@@ -24,7 +24,7 @@ class BotTurn:
 
     customer_text: str
     answer: str
-    form_reask: bool = False
+    expected: bool = False  # may repeat by design (a form re-ask, small talk)
 
 
 def form_reask(response: str | None, active_form: str | None) -> bool:
@@ -36,17 +36,35 @@ def form_reask(response: str | None, active_form: str | None) -> bool:
     )
 
 
+# Polite answers to polite turns ("hallo", then "hoi") repeat by design and help nobody
+# to count: the loop signal is about the bot failing to move a need forward.
+SMALL_TALK_RESPONSES = frozenset(
+    {
+        "utter_greet",
+        "utter_goodbye",
+        "utter_you_are_welcome",
+        "utter_bot_challenge",
+        "utter_how_can_i_help",
+    }
+)
+
+
+def expected_repeat(response: str | None, active_form: str | None) -> bool:
+    """An answer that may repeat without being a loop: a form re-ask, or small talk."""
+    return form_reask(response, active_form) or response in SMALL_TALK_RESPONSES
+
+
 def bot_loop(turns: Sequence[BotTurn], repeats: int = DEFAULT_REPEATS) -> Decision | None:
     """``bot_loop`` when the latest answers, in a row, are one answer given to ``repeats``
     different customer turns."""
-    if not turns or turns[-1].form_reask:
+    if not turns or turns[-1].expected:
         return None
     answer = normalise(turns[-1].answer)
     if not answer:
         return None  # an empty answer is a bot failure, judged elsewhere
     run: list[BotTurn] = []
     for turn in reversed(turns):
-        if turn.form_reask or normalise(turn.answer) != answer:
+        if turn.expected or normalise(turn.answer) != answer:
             break
         run.append(turn)
     run.reverse()

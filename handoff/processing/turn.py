@@ -9,10 +9,11 @@ not in state ``bot``, whatever Rasa's own pause flag says.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -22,8 +23,11 @@ from handoff.conversations.handoffs import open_handoff, queue_position
 from handoff.conversations.models import Conversation, Message
 from handoff.conversations.state import IllegalTransition, State
 from handoff.db.session import session_scope
-from handoff.escalation import explicit, failure
+from handoff.escalation import explicit, failure, signals
+from handoff.escalation.confidence import rewrite_parse
 from handoff.escalation.decision import Decision
+from handoff.escalation.features import TurnFeatures, TurnLanguage, turn_features
+from handoff.escalation.signals import BotAnswer, CurrentTurn, PastTurn
 from handoff.escalation.text import normalise
 from handoff.processing.outbox import dispatch_all, enqueue_outbound
 from handoff.rasa.client import RasaClient, RasaUnavailable
@@ -46,6 +50,18 @@ class TurnInput:
     is_payload: bool
     ruleset_version: int
     rules: RuleSetData
+    # None only when a crashed turn is failed over: nothing more is judged then.
+    features: TurnFeatures | None
+    form_answer: bool  # a form was active when the message arrived
+    past: list[PastTurn] = field(default_factory=list)  # this bot phase, oldest first
+
+    @property
+    def current(self) -> CurrentTurn:
+        assert self.features is not None
+        return CurrentTurn(self.text, self.features, self.form_answer)
+
+    def stored_features(self) -> dict[str, Any]:
+        return self.features.model_dump(mode="json") if self.features is not None else {}
 
 
 @dataclass
@@ -73,7 +89,62 @@ def _offered_payloads(last_bot: Message | None) -> set[str]:
     return {b.get("payload", "") for b in (last_bot.payload or {}).get("buttons", [])}
 
 
-def _load(app: FastAPI, message_id: int) -> TurnInput | None:
+def _language(language: str) -> TurnLanguage:
+    return "en" if language == "en" else "nl"
+
+
+def _stored_features(message: Message, language: TurnLanguage) -> TurnFeatures:
+    stored = message.features or {}
+    if stored.get("version") is not None and "tokens" in stored:
+        return TurnFeatures.model_validate(stored)
+    # Stored before features existed (or routed to the agents): computed now.
+    return turn_features(message.text, language=language)
+
+
+def _is_handback(message: Message) -> bool:
+    return message.author == "system" and (message.payload or {}).get("text_key") == "handback"
+
+
+def _past_turns(session: Session, message: Message, language: TurnLanguage) -> list[PastTurn]:
+    """The customer turns before ``message`` since the conversation last came back to the
+    bot, each with the bot's answers to it."""
+    earlier = list(
+        session.scalars(
+            select(Message)
+            .where(Message.conversation_id == message.conversation_id, Message.id < message.id)
+            .order_by(Message.id)
+        )
+    )
+    handbacks = [i for i, m in enumerate(earlier) if _is_handback(m)]
+    phase = earlier[handbacks[-1] + 1 :] if handbacks else earlier
+    turns: list[PastTurn] = []
+    answers: list[BotAnswer] = []
+    for row in phase:
+        if row.author == "bot" and turns:
+            answers.append(BotAnswer(row.text, (row.payload or {}).get("response")))
+        elif row.author == "customer":
+            if turns:
+                turns[-1] = replace(turns[-1], answers=tuple(answers))
+            answers = []
+            payload = row.payload or {}
+            turns.append(
+                PastTurn(
+                    text=row.text,
+                    features=_stored_features(row, language),
+                    nlu=ParseResult.model_validate(row.nlu) if row.nlu else None,
+                    form_answer=bool(turns and turns[-1].active_form),
+                    active_form=(payload.get("turn") or {}).get("active_form"),
+                    submitted=bool(payload.get("submitted")),
+                )
+            )
+    if turns:
+        turns[-1] = replace(turns[-1], answers=tuple(answers))
+    return turns
+
+
+def _load(app: FastAPI, message_id: int, *, judge: bool = True) -> TurnInput | None:
+    """The turn and what the signals need; ``judge=False`` (failing a crashed turn over)
+    loads only the message, so whatever crashed the turn cannot crash this too."""
     with session_scope(app.state.sessionmaker) as session:
         message = session.get(Message, message_id)
         if message is None:
@@ -88,6 +159,9 @@ def _load(app: FastAPI, message_id: int) -> TurnInput | None:
             offered = _offered_payloads(store.last_bot_message(session, conversation.id))
             if payload.get("payload") in offered:
                 bot_text, is_payload = str(payload["payload"]), True
+        language = _language(conversation.language)
+        past = _past_turns(session, message, language) if judge else []
+        form_answer = bool(past and past[-1].active_form)
         return TurnInput(
             message_id=message.id,
             conversation_id=conversation.id,
@@ -99,6 +173,13 @@ def _load(app: FastAPI, message_id: int) -> TurnInput | None:
             is_payload=is_payload,
             ruleset_version=version,
             rules=rules,
+            features=(
+                turn_features(message.text, language=language, is_form_answer=form_answer)
+                if judge
+                else None
+            ),
+            form_answer=form_answer,
+            past=past,
         )
 
 
@@ -111,7 +192,8 @@ async def run_turn(app: FastAPI, message_id: int) -> None:
         return
     rasa: RasaClient = app.state.rasa
     outcome = TurnOutcome(
-        features={
+        features=turn.stored_features()
+        | {
             "normalised": normalise(turn.text),
             "backstop_hits": explicit.backstop_hits(turn.text, turn.rules),
             "kind": turn.kind,
@@ -134,8 +216,13 @@ async def run_turn(app: FastAPI, message_id: int) -> None:
                 turn.text, None, turn.rules
             ) or failure.unavailable(str(exc))
         if parse is not None:
-            outcome.decision = explicit.after_parse(turn.text, parse, turn.rules)
+            outcome.decision = signals.after_parse(turn.current, parse, turn.past, turn.rules)
         if parse is not None and outcome.decision is None:
+            if not turn.form_answer:
+                # The bot's own answer follows the live threshold: ask to rephrase below it,
+                # offer both intents when ambiguous. A form's validator judges its answers.
+                thresholds = turn.rules.thresholds
+                parse = rewrite_parse(parse, thresholds.low_confidence, thresholds.ambiguity_margin)
             await _respond(app, rasa, turn, parse, outcome)
     await _finish(app, turn, outcome, tell_rasa=not outcome.rasa_down)
 
@@ -160,13 +247,14 @@ async def _respond(
         await _typing(app, turn.conversation_id, on=False)
     outcome.bot_messages = result.messages
     outcome.turn = {
+        "bot_intent": parse.intent.name if parse.intent else None,
         "active_form": result.active_form,
         "slots": result.slots,
         "actions": [a.model_dump(mode="json") for a in result.actions],
     }
     outcome.submitted = _submitted(result)
     # Bot messages of a failed turn are still stored and shown: nothing is hidden.
-    outcome.decision = failure.bot_failure(result)
+    outcome.decision = signals.after_respond(turn.current, result, turn.past, turn.rules)
 
 
 def _submitted(result: RespondResult) -> dict[str, Any] | None:
@@ -294,7 +382,10 @@ async def _to_agents(app: FastAPI, turn: TurnInput) -> None:
         with session_scope(app.state.sessionmaker) as session:
             message = session.get(Message, turn.message_id)
             assert message is not None
-            message.features = {"normalised": normalise(turn.text), "routed_to": "agents"}
+            message.features = turn.stored_features() | {
+                "normalised": normalise(turn.text),
+                "routed_to": "agents",
+            }
             message.processing_status = "done"
             return message_event(message, author_name=None)
 
@@ -311,7 +402,7 @@ async def _typing(app: FastAPI, conversation_id: str, *, on: bool) -> None:
 
 async def fail_turn(app: FastAPI, message_id: int, error: str) -> None:
     """A turn crashed inside the service: the customer still gets a person."""
-    turn = await run_in_threadpool(_load, app, message_id)
+    turn = await run_in_threadpool(lambda: _load(app, message_id, judge=False))
     if turn is None:
         return
     if turn.state is not State.bot:

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from handoff.escalation.frustration import DEFAULT_STRONG, DEFAULT_WEAK
+
 Language = Literal["nl", "en"]
 LANGUAGES: tuple[Language, ...] = ("nl", "en")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -35,10 +37,23 @@ class Thresholds(BaseModel):
     low_confidence: float = Field(0.55, ge=0, le=1)
     low_confidence_turns: int = Field(2, ge=1)
     ambiguity_margin: float = Field(0.1, ge=0, le=1)
+    # Similarity (0..1) from which a turn restates an earlier need (escalation/rephrase.py).
+    rephrase_threshold: float = Field(0.35, ge=0, le=1)
     rephrase_count: int = Field(2, ge=1)
     frustration_strong: int = Field(1, ge=1)
     frustration_weak: int = Field(2, ge=1)
     bot_loop_repeats: int = Field(2, ge=1)
+
+
+def _markers(lists: dict[str, tuple[str, ...]]) -> dict[Language, list[str]]:
+    return {lang: list(lists[lang]) for lang in LANGUAGES}
+
+
+class FrustrationMarkers(BaseModel):
+    """Phrases per language; a word ending in ``*`` matches any word it starts."""
+
+    strong: dict[Language, list[str]] = Field(default_factory=lambda: _markers(DEFAULT_STRONG))
+    weak: dict[Language, list[str]] = Field(default_factory=lambda: _markers(DEFAULT_WEAK))
 
 
 class OpeningHours(BaseModel):
@@ -74,6 +89,8 @@ class RuleSetData(BaseModel):
     backstop_phrases: dict[Language, list[str]]
     explicit_intents: list[str] = ["request_human"]
     human_only_intents: list[str]
+    # Rule sets stored before these existed load with the defaults.
+    frustration_markers: FrustrationMarkers = Field(default_factory=FrustrationMarkers)
     opening_hours: OpeningHours
     # texts[key][language]; {org_name} and {next_open} are filled in by the service.
     texts: dict[str, dict[Language, str]]

@@ -26,6 +26,8 @@ class FakeRasa:
     # intent → the respond answer's actions (for a custom action that returns nothing)
     actions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # intent → the form active after the answer (a form asking for its next slot)
+    active_forms: dict[str, str] = field(default_factory=dict)
     down: bool = False
     respond_status: int = 200
     respond_delay: float = 0.0
@@ -89,7 +91,7 @@ class FakeRasa:
                     ),
                     "events": self.events.get(intent, []),
                     "slots": {"language": body["language"]},
-                    "active_form": None,
+                    "active_form": self.active_forms.get(intent),
                 },
             )
         if endpoint == "pause":

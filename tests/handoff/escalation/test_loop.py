@@ -1,5 +1,5 @@
 from handoff.escalation.decision import Reason
-from handoff.escalation.loop import BotTurn, bot_loop, form_reask
+from handoff.escalation.loop import BotTurn, bot_loop, expected_repeat, form_reask
 
 SORRY = "Sorry, dat begreep ik niet. Kun je het anders zeggen?"
 
@@ -49,8 +49,8 @@ def test_a_form_reask_is_not_a_loop() -> None:
     ask = "Wat is je klantnummer?"
     turns = [
         BotTurn("meterstand doorgeven", ask),
-        BotTurn("weet ik niet", ask, form_reask=True),
-        BotTurn("abc", ask, form_reask=True),
+        BotTurn("weet ik niet", ask, expected=True),
+        BotTurn("abc", ask, expected=True),
     ]
     assert bot_loop(turns) is None
 
@@ -71,3 +71,14 @@ def test_form_reask_is_a_form_question_while_the_form_is_active() -> None:
     assert not form_reask("utter_ask_customer_number", None)
     assert not form_reask("utter_default", "meter_reading_form")
     assert not form_reask(None, "meter_reading_form")
+
+
+def test_small_talk_answered_the_same_twice_is_not_a_loop() -> None:
+    assert expected_repeat("utter_greet", None)
+    assert expected_repeat("utter_you_are_welcome", "meter_reading_form")
+    assert not expected_repeat("utter_explain_bill", None)
+    turns = [
+        BotTurn("hallo", "Hoi! Waarmee kan ik je helpen?", expected=True),
+        BotTurn("hoi", "Hoi! Waarmee kan ik je helpen?", expected=True),
+    ]
+    assert bot_loop(turns) is None

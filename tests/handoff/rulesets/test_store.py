@@ -38,6 +38,23 @@ def test_a_newly_activated_rule_set_applies_at_the_next_read(database_url: str) 
     assert version == 2 and "baas" in rules.backstop_phrases["nl"]
 
 
+def test_a_rule_set_stored_before_the_escalation_values_loads_with_their_defaults(
+    database_url: str,
+) -> None:
+    old = DEFAULT_RULESET.model_dump(mode="json")
+    del old["frustration_markers"]
+    del old["thresholds"]["rephrase_threshold"]
+    app = make_app(database_url)
+    with database(app) as session:
+        session.add(RuleSet(version=1, data=old, active=True))
+    with database(app) as session:
+        version, rules = active_ruleset(session)
+    assert version == 1 and rules == DEFAULT_RULESET
+    assert rules.thresholds.rephrase_threshold == 0.35
+    assert "belachelijk" in rules.frustration_markers.strong["nl"]
+    assert "not working" in rules.frustration_markers.weak["en"]
+
+
 def test_every_system_text_exists_in_both_languages() -> None:
     for key in TEXT_KEYS:
         assert DEFAULT_RULESET.texts[key]["nl"] and DEFAULT_RULESET.texts[key]["en"]

@@ -1,0 +1,156 @@
+"""The one decision point: the conversation so far (as stored) and the active rule set in,
+at most one ``Decision`` out. Pure: the turn loads the rows and calls these.
+
+After parse, in this order: explicit request, human-only topic, frustration, low
+confidence, repeated rephrasing. After respond: bot failure, then the bot repeating itself.
+
+The conversation so far is the current bot phase: the customer turns since the
+conversation last came back to the bot (or since it started), each with what the service
+stored with it (features, the NLU result, the respond result's active form, a form
+submission) and the bot's answers to it.
+
+Two judgements are the caller's, kept simple here:
+
+- A *form answer* is a turn that arrived while a form was active, i.e. the previous turn's
+  respond result had an ``active_form``. Its NLU does not count for low confidence (the
+  form's validator judges it) and it restates no need.
+- A turn was *helped* when its answer submitted a form, or the customer's next turn
+  thanked the bot (NLU intent ``thanks``). A need that was helped is closed for rephrasing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from handoff.escalation import explicit, failure
+from handoff.escalation.confidence import ConfidenceTurn, assess, count_failed_turns
+from handoff.escalation.decision import Decision
+from handoff.escalation.features import TurnFeatures
+from handoff.escalation.frustration import FrustrationRules, frustration
+from handoff.escalation.loop import BotTurn, bot_loop, expected_repeat
+from handoff.escalation.rephrase import RephraseTurn, repeated_rephrasing
+from handoff.rasa.schemas import ParseResult, RespondResult
+from handoff.rulesets.defaults import RuleSetData
+
+THANKS_INTENT = "thanks"
+
+
+@dataclass(frozen=True)
+class BotAnswer:
+    text: str
+    response: str | None = None
+
+
+@dataclass(frozen=True)
+class PastTurn:
+    """A customer turn of the current bot phase, as stored."""
+
+    text: str
+    features: TurnFeatures
+    nlu: ParseResult | None  # None: not parsed (the widget's button, Rasa down)
+    form_answer: bool  # a form was active when it arrived
+    active_form: str | None = None  # the form active after the bot's answer to it
+    submitted: bool = False  # the answer submitted a form
+    answers: tuple[BotAnswer, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class CurrentTurn:
+    text: str
+    features: TurnFeatures
+    form_answer: bool
+
+
+def frustration_rules(rules: RuleSetData) -> FrustrationRules:
+    markers = rules.frustration_markers
+    return FrustrationRules(
+        strong=tuple(p for phrases in markers.strong.values() for p in phrases),
+        weak=tuple(p for phrases in markers.weak.values() for p in phrases),
+        strong_needed=rules.thresholds.frustration_strong,
+        weak_needed=rules.thresholds.frustration_weak,
+    )
+
+
+def confidence_history(
+    past: Sequence[PastTurn], current: CurrentTurn, parse: ParseResult, rules: RuleSetData
+) -> list[ConfidenceTurn]:
+    """Parsed customer turns, oldest first, judged with the live threshold and margin."""
+    threshold, margin = rules.thresholds.low_confidence, rules.thresholds.ambiguity_margin
+    history = [
+        ConfidenceTurn(t.text, assess(t.nlu, threshold, margin), t.form_answer)
+        for t in past
+        if t.nlu is not None
+    ]
+    history.append(
+        ConfidenceTurn(current.text, assess(parse, threshold, margin), current.form_answer)
+    )
+    return history
+
+
+def _thanked(turn: PastTurn) -> bool:
+    return (
+        turn.nlu is not None
+        and turn.nlu.intent is not None
+        and (turn.nlu.intent.name == THANKS_INTENT)
+    )
+
+
+def rephrase_history(past: Sequence[PastTurn], current: CurrentTurn) -> list[RephraseTurn]:
+    turns: list[RephraseTurn] = []
+    for index, turn in enumerate(past):
+        following = past[index + 1] if index + 1 < len(past) else None
+        helped = turn.submitted or (following is not None and _thanked(following))
+        turns.append(RephraseTurn(_as_form_answer(turn.features, turn.form_answer), helped))
+    turns.append(RephraseTurn(_as_form_answer(current.features, current.form_answer)))
+    return turns
+
+
+def _as_form_answer(features: TurnFeatures, form_answer: bool) -> TurnFeatures:
+    if features.is_form_answer == form_answer:
+        return features
+    return features.model_copy(update={"is_form_answer": form_answer})
+
+
+def after_parse(
+    current: CurrentTurn, parse: ParseResult, past: Sequence[PastTurn], rules: RuleSetData
+) -> Decision | None:
+    """The decision before the bot answers."""
+    decision = explicit.after_parse(current.text, parse, rules)
+    if decision is not None:
+        return decision
+    features = [t.features for t in past] + [current.features]
+    decision = frustration(features, frustration_rules(rules))
+    if decision is not None:
+        return decision
+    decision = count_failed_turns(
+        confidence_history(past, current, parse, rules), rules.thresholds.low_confidence_turns
+    )
+    if decision is not None:
+        return decision
+    return repeated_rephrasing(
+        rephrase_history(past, current),
+        threshold=rules.thresholds.rephrase_threshold,
+        required=rules.thresholds.rephrase_count,
+    )
+
+
+def _bot_turn(customer_text: str, answers: Sequence[BotAnswer], active_form: str | None) -> BotTurn:
+    return BotTurn(
+        customer_text,
+        " ".join(a.text for a in answers if a.text),
+        expected=any(expected_repeat(a.response, active_form) for a in answers),
+    )
+
+
+def after_respond(
+    current: CurrentTurn, result: RespondResult, past: Sequence[PastTurn], rules: RuleSetData
+) -> Decision | None:
+    """The decision after the bot answered: it failed, or it is repeating itself."""
+    decision = failure.bot_failure(result)
+    if decision is not None:
+        return decision
+    turns = [_bot_turn(t.text, t.answers, t.active_form) for t in past]
+    answers = [BotAnswer(m.text or "", m.response) for m in result.messages]
+    turns.append(_bot_turn(current.text, answers, result.active_form))
+    return bot_loop(turns, rules.thresholds.bot_loop_repeats)
