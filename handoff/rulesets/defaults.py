@@ -30,10 +30,12 @@ TEXT_KEYS = (
 
 
 class Thresholds(BaseModel):
-    # Used by this issue: how sure the model must be before its intent alone hands over.
+    # How sure the model must be before its intent alone hands over (request_human and
+    # the human-only topics); the phrase backstop and the button need no model.
     explicit_min_confidence: float = Field(0.5, ge=0, le=1)
     human_only_min_confidence: float = Field(0.6, ge=0, le=1)
-    # For the finer signals of the escalation issue.
+    # Low confidence and ambiguity (escalation/confidence.py): the live threshold that the
+    # parse is rewritten to, and how many failed turns in a row hand over.
     low_confidence: float = Field(0.55, ge=0, le=1)
     low_confidence_turns: int = Field(2, ge=1)
     ambiguity_margin: float = Field(0.1, ge=0, le=1)
