@@ -4,13 +4,12 @@ the customer is told, all in the caller's transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handoff.accounts.models import Account
 from handoff.conversations import store
+from handoff.conversations.availability import anyone_available, describe_wait, estimate_wait
 from handoff.conversations.context import build_context_packet
 from handoff.conversations.models import Conversation, Handoff
 from handoff.conversations.state import Move, State
@@ -18,20 +17,6 @@ from handoff.escalation.decision import Decision, Reason
 from handoff.processing.outbox import enqueue_outbound
 from handoff.rulesets.defaults import RuleSetData
 from handoff.rulesets.texts import is_open, system_text
-
-HEARTBEAT_FRESH = timedelta(seconds=60)
-
-
-def anyone_available(session: Session, at: datetime) -> bool:
-    """An active agent who switched to available and whose console is alive."""
-    count = session.scalar(
-        select(func.count(Account.id)).where(
-            Account.active.is_(True),
-            Account.available.is_(True),
-            Account.last_heartbeat_at >= at - HEARTBEAT_FRESH,
-        )
-    )
-    return bool(count)
 
 
 def queue_position(session: Session, conversation: Conversation) -> int:
@@ -80,17 +65,30 @@ def open_handoff(
         requested_at=at,
     )
     session.add(handoff)
+    session.flush()
 
+    # The conversation stays `waiting` in every case; only what the customer is told
+    # differs: when the service opens, that nobody is free, or the expected wait.
     first_key = "bot_failure" if decision.reason is Reason.bot_failure else "handoff"
+    wait = ""
     if not is_open(rules, at):
         then_key = "out_of_hours"
-    elif not anyone_available(session, at):
+    elif not anyone_available(session, rules, at):
         then_key = "nobody_available"
     else:
         then_key = "waiting"
+        estimate = estimate_wait(session, rules, at, queue_position(session, conversation))
+        wait = describe_wait(estimate, conversation.language)
     ids = []
     for key in (first_key, then_key):
-        text = system_text(rules, key, conversation.language, org_name=org_name, at=at)
+        text = system_text(
+            rules,
+            key,
+            conversation.language,
+            org_name=org_name,
+            at=at,
+            wait=wait if key == "waiting" else "",
+        )
         message = enqueue_outbound(
             session,
             conversation=conversation,

@@ -6,7 +6,9 @@ backstop, human-only intents, opening hours and every text the service itself sa
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -62,20 +64,55 @@ class OpeningHours(BaseModel):
     timezone: str = "Europe/Amsterdam"
     # Per weekday a list of ["HH:MM", "HH:MM"] periods; an empty list is closed all day.
     days: dict[str, list[tuple[str, str]]]
+    # Closed on the Dutch public holidays of the `holidays` package, and on these extra
+    # dates (ISO, "2026-12-31"). Rule sets stored before these existed load with these.
+    dutch_public_holidays: bool = True
+    closed_dates: list[str] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, timezone: str) -> str:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {timezone!r}") from None
+        return timezone
 
     @field_validator("days")
     @classmethod
     def _every_weekday(
         cls, days: dict[str, list[tuple[str, str]]]
     ) -> dict[str, list[tuple[str, str]]]:
+        problems = []
         missing = [d for d in WEEKDAYS if d not in days]
         if missing:
-            raise ValueError(f"opening hours miss weekdays: {', '.join(missing)}")
+            problems.append(f"opening hours miss weekdays: {', '.join(missing)}")
+        unknown = [d for d in days if d not in WEEKDAYS]
+        if unknown:
+            problems.append(f"unknown weekdays: {', '.join(unknown)}")
         for day, periods in days.items():
             for start, end in periods:
                 if not (_is_hhmm(start) and _is_hhmm(end) and start < end):
-                    raise ValueError(f"{day}: {start}-{end} is not a period HH:MM-HH:MM")
+                    problems.append(f"{day}: {start}-{end} is not a period HH:MM-HH:MM")
+        if problems:
+            raise ValueError("; ".join(problems))
         return days
+
+    @field_validator("closed_dates")
+    @classmethod
+    def _iso_dates(cls, closed_dates: list[str]) -> list[str]:
+        bad = []
+        for value in closed_dates:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                bad.append(value)
+            else:
+                if len(value) != 10:
+                    bad.append(value)
+        if bad:
+            raise ValueError(f"not dates YYYY-MM-DD: {', '.join(bad)}")
+        return closed_dates
 
 
 def _is_hhmm(value: str) -> bool:
@@ -94,16 +131,37 @@ class RuleSetData(BaseModel):
     # Rule sets stored before these existed load with the defaults.
     frustration_markers: FrustrationMarkers = Field(default_factory=FrustrationMarkers)
     opening_hours: OpeningHours
-    # texts[key][language]; {org_name} and {next_open} are filled in by the service.
+    # texts[key][language]; {org_name}, {next_open} and {wait} are filled in by the service.
     texts: dict[str, dict[Language, str]]
 
     @model_validator(mode="after")
     def _every_text_in_every_language(self) -> RuleSetData:
-        for key in TEXT_KEYS:
-            for lang in LANGUAGES:
-                if not self.texts.get(key, {}).get(lang, "").strip():
-                    raise ValueError(f"system text {key!r} is missing for language {lang!r}")
+        missing = missing_texts(self.texts)
+        if missing:
+            raise MissingTexts(
+                "; ".join(
+                    f"system text {key!r} is missing for language {lang!r}" for key, lang in missing
+                )
+            )
         return self
+
+
+class MissingTexts(ValueError):
+    """A system text is missing or empty for some key and language."""
+
+
+def missing_texts(texts: object) -> list[tuple[str, str]]:
+    """(key, language) of every system text that is absent or blank."""
+    found: dict[str, object] = texts if isinstance(texts, dict) else {}
+    missing: list[tuple[str, str]] = []
+    for key in TEXT_KEYS:
+        given = found.get(key)
+        per_language: dict[str, object] = given if isinstance(given, dict) else {}
+        for lang in LANGUAGES:
+            text = per_language.get(lang)
+            if not (isinstance(text, str) and text.strip()):
+                missing.append((key, lang))
+    return missing
 
 
 WORKDAY = [("08:00", "20:00")]
@@ -172,8 +230,13 @@ DEFAULT_RULESET = RuleSetData(
             ),
         },
         "waiting": {
-            "nl": "Een medewerker neemt het gesprek zo snel mogelijk over. Blijf gerust even hier.",
-            "en": "A member of our team will take over as soon as possible. Please stay here.",
+            "nl": (
+                "Een medewerker neemt het gesprek zo snel mogelijk over. {wait} "
+                "Blijf gerust even hier."
+            ),
+            "en": (
+                "A member of our team will take over as soon as possible. {wait} Please stay here."
+            ),
         },
         "nobody_available": {
             "nl": (
@@ -189,14 +252,15 @@ DEFAULT_RULESET = RuleSetData(
         },
         "out_of_hours": {
             "nl": (
-                "We zijn nu gesloten. We zijn er weer {next_open}. Je vraag blijft staan en "
-                "een medewerker pakt hem dan op. Laat je e-mailadres achter als je het "
-                "antwoord per e-mail wilt krijgen."
+                "We zijn nu gesloten. We zijn er weer {next_open}. Je vraag blijft staan: "
+                "een medewerker pakt hem dan op en antwoordt hier in dit gesprek. Laat je "
+                "e-mailadres achter als je het antwoord per e-mail wilt krijgen."
             ),
             "en": (
                 "We are closed right now. We are back {next_open}. Your question stays in "
-                "the queue and a member of our team will pick it up then. Leave your e-mail "
-                "address if you would like the answer by e-mail."
+                "the queue: a member of our team will pick it up then and answer here in "
+                "this conversation. Leave your e-mail address if you would like the answer "
+                "by e-mail."
             ),
         },
         "bot_failure": {

@@ -1,13 +1,33 @@
-"""The active rule set, read once per turn so a published change applies to the next."""
+"""The active rule set, read once per turn so a published change applies to the next;
+publishing a new version, validated on save."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from handoff.rulesets.defaults import DEFAULT_RULESET, RuleSetData
+from handoff.audit.record import record
+from handoff.rulesets.defaults import (
+    DEFAULT_RULESET,
+    TEXT_KEYS,
+    MissingTexts,
+    RuleSetData,
+    missing_texts,
+)
 from handoff.rulesets.models import RuleSet
+
+
+class RuleSetInvalid(ValueError):
+    """A rule set that may not be published, with every problem found (each with its
+    path, e.g. "thresholds.low_confidence: ...")."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid rule set:\n" + "\n".join(problems))
+        self.problems = problems
 
 
 def active_ruleset(session: Session) -> tuple[int, RuleSetData]:
@@ -37,3 +57,71 @@ def _seed_default(session: Session) -> RuleSet:
         assert existing is not None
         return existing
     return row
+
+
+def validation_problems(data: Any) -> list[str]:
+    """Every reason `data` is not a publishable rule set; empty when it is.
+
+    Stricter than loading: unknown keys are refused here (a typo must not be silently
+    ignored), while stored rule sets keep loading when a later version adds a field."""
+    if not isinstance(data, dict):
+        return ["(root): a rule set is an object"]
+    problems = _unknown_keys(RuleSetData, data, "")
+    texts = data.get("texts")
+    if isinstance(texts, dict):
+        problems += [f"texts.{key}: unknown system text" for key in texts if key not in TEXT_KEYS]
+    problems += [f"texts.{key}.{lang}: missing" for key, lang in missing_texts(texts)]
+    try:
+        RuleSetData.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            if isinstance(error.get("ctx", {}).get("error"), MissingTexts):
+                continue  # listed per text above
+            path = ".".join(str(part) for part in error["loc"]) or "(root)"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{path}: {message}")
+    return problems
+
+
+def _unknown_keys(model: type[BaseModel], data: dict[str, Any], prefix: str) -> list[str]:
+    problems = []
+    for key, value in data.items():
+        field = model.model_fields.get(key)
+        if field is None:
+            problems.append(f"{prefix}{key}: unknown key")
+            continue
+        nested = field.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseModel) and isinstance(value, dict):
+            problems += _unknown_keys(nested, value, f"{prefix}{key}.")
+    return problems
+
+
+def publish(session: Session, *, data: dict[str, Any], account_id: int | None) -> int:
+    """Stores `data` as a new version and activates it (the previous one no longer is);
+    raises RuleSetInvalid listing every problem, the active set unchanged. The caller
+    commits."""
+    problems = validation_problems(data)
+    if problems:
+        raise RuleSetInvalid(problems)
+    rules = RuleSetData.model_validate(data)
+    previous = session.scalar(select(RuleSet.version).where(RuleSet.active.is_(True)))
+    version = int(session.scalar(select(func.max(RuleSet.version))) or 0) + 1
+    session.execute(update(RuleSet).where(RuleSet.active.is_(True)).values(active=False))
+    session.add(
+        RuleSet(
+            version=version,
+            data=rules.model_dump(mode="json"),
+            created_by=account_id,
+            active=True,
+        )
+    )
+    record(
+        session,
+        action="ruleset.publish",
+        account_id=account_id,
+        object_type="ruleset",
+        object_id=version,
+        details={"previous_version": previous},
+    )
+    session.flush()
+    return version

@@ -388,3 +388,23 @@ def test_a_message_acknowledged_before_a_crash_is_answered_after_restart(
         m for m in messages_of(probe, tokens["conversation_id"]) if m.author == "customer"
     ]
     assert [(m.text, m.processing_status) for m in customer_rows] == [("hallo", "done")]
+
+
+def test_a_complaint_goes_to_a_person_before_the_bot_answers(
+    postgres_url: str, rasa: RealRasa
+) -> None:
+    with service(postgres_url, rasa) as client:
+        customer = Customer(client)
+        customer.connect()
+        customer.receive()  # disclosure
+        customer.say("ik wil een klacht indienen")
+        told = bot_reply(customer)
+        customer.close()
+        app = client.app
+    assert told["author"] == "system" and told["text"].startswith(HANDOFF_TEXT)
+    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    assert handoff.reason == "human_only"
+    assert handoff.context["turns"][0]["intent"] == "complaint"
+    # Rasa parsed the turn but never ran it: no user event, no bot answer.
+    assert user_events(rasa, customer.conversation_id) == []
+    assert texts(messages_of(app, customer.conversation_id), "bot") == []  # type: ignore[arg-type]
