@@ -36,22 +36,26 @@ def form_reask(response: str | None, active_form: str | None) -> bool:
     )
 
 
-# Polite answers to polite turns ("hallo", then "hoi") repeat by design and help nobody
-# to count: the loop signal is about the bot failing to move a need forward.
-SMALL_TALK_RESPONSES = frozenset(
+# Answers that repeat by design and tell nothing about a loop: polite answers to polite
+# turns ("hallo", then "hoi"), and the fallback's "say it differently", whose repeats the
+# low-confidence count judges (a loop check here would pre-empt that count).
+EXPECTED_REPEAT_RESPONSES = frozenset(
     {
         "utter_greet",
         "utter_goodbye",
         "utter_you_are_welcome",
         "utter_bot_challenge",
         "utter_how_can_i_help",
+        "utter_ask_rephrase",
+        "utter_default",
     }
 )
 
 
 def expected_repeat(response: str | None, active_form: str | None) -> bool:
-    """An answer that may repeat without being a loop: a form re-ask, or small talk."""
-    return form_reask(response, active_form) or response in SMALL_TALK_RESPONSES
+    """An answer that may repeat without being a loop: a form re-ask, small talk, or the
+    fallback asking to rephrase."""
+    return form_reask(response, active_form) or response in EXPECTED_REPEAT_RESPONSES
 
 
 def bot_loop(turns: Sequence[BotTurn], repeats: int = DEFAULT_REPEATS) -> Decision | None:

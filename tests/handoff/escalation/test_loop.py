@@ -82,3 +82,8 @@ def test_small_talk_answered_the_same_twice_is_not_a_loop() -> None:
         BotTurn("hoi", "Hoi! Waarmee kan ik je helpen?", expected=True),
     ]
     assert bot_loop(turns) is None
+
+
+def test_asking_to_rephrase_again_is_left_to_the_low_confidence_count() -> None:
+    assert expected_repeat("utter_ask_rephrase", None)
+    assert expected_repeat("utter_default", None)

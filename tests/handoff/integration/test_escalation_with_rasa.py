@@ -1,0 +1,76 @@
+"""Misunderstanding noticed with the real Rasa server and action server.
+
+Model confidences move with every data edit, so these tests never assert them: they
+publish a rule set whose threshold no unintelligible or off-topic turn reaches, and
+assert the reason codes, the evidence and what the customer was told.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from handoff.rulesets.defaults import DEFAULT_RULESET
+from handoff.rulesets.store import publish
+from tests.handoff.customers import Customer, TestClient, database, handoffs_of
+from tests.handoff.integration.conftest import RealRasa
+from tests.handoff.integration.test_service_with_rasa import HANDOFF_TEXT, bot_reply, service
+
+pytestmark = pytest.mark.integration
+
+ASK_REPHRASE = "Sorry, dat begreep ik niet helemaal."
+
+
+def publish_thresholds(client: TestClient, **thresholds: Any) -> int:
+    data = DEFAULT_RULESET.model_dump(mode="json")
+    data["thresholds"].update(thresholds)
+    with database(client.app) as session:  # type: ignore[arg-type]
+        return publish(session, data=data, account_id=None)
+
+
+def test_two_unintelligible_turns_hand_over_as_low_confidence(
+    postgres_url: str, rasa: RealRasa
+) -> None:
+    with service(postgres_url, rasa) as client:
+        version = publish_thresholds(client, low_confidence=0.97)
+        customer = Customer(client)
+        customer.connect()
+        customer.receive()  # disclosure
+        customer.say("blorp snarf quux")
+        # The parse was rewritten to the live threshold, so the bot itself asks again.
+        assert bot_reply(customer)["text"].startswith(ASK_REPHRASE)
+        customer.say("grmbl wopz kklq vrrt")
+        told = bot_reply(customer)
+        customer.close()
+        app = client.app
+    assert told["author"] == "system" and told["text"].startswith(HANDOFF_TEXT)
+    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    assert handoff.reason == "low_confidence"
+    assert handoff.ruleset_version == version
+    assert "'blorp snarf quux'" in handoff.evidence["text"]
+    assert "'grmbl wopz kklq vrrt'" in handoff.evidence["text"]
+
+
+def test_restating_a_need_the_bot_failed_on_hands_over_as_rephrase(
+    postgres_url: str, rasa: RealRasa
+) -> None:
+    with service(postgres_url, rasa) as client:
+        # Failed turns alone would need 5 in a row here: the restatements decide.
+        publish_thresholds(client, low_confidence=0.999, low_confidence_turns=5)
+        customer = Customer(client)
+        customer.connect()
+        customer.receive()  # disclosure
+        customer.say("hoe werkt de saldering van mijn zonnepanelen")
+        assert bot_reply(customer)["text"].startswith(ASK_REPHRASE)
+        customer.say("saldering zonnepanelen uitleg graag")
+        assert bot_reply(customer)["text"].startswith(ASK_REPHRASE)
+        customer.say("uitleg over de saldering van zonnepanelen")
+        told = bot_reply(customer)
+        customer.close()
+        app = client.app
+    assert told["text"].startswith(HANDOFF_TEXT)
+    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    assert handoff.reason == "rephrase"
+    assert handoff.evidence["text"].startswith("herformuleerde 2×")
+    assert "hoe werkt de saldering van mijn zonnepanelen" in handoff.evidence["text"]
