@@ -74,3 +74,26 @@ def test_restating_a_need_the_bot_failed_on_hands_over_as_rephrase(
     assert handoff.reason == "rephrase"
     assert handoff.evidence["text"].startswith("herformuleerde 2×")
     assert "hoe werkt de saldering van mijn zonnepanelen" in handoff.evidence["text"]
+
+
+def test_raising_the_threshold_changes_the_next_turn_without_a_restart(
+    postgres_url: str, rasa: RealRasa
+) -> None:
+    with service(postgres_url, rasa) as client:
+        customer = Customer(client)
+        customer.connect()
+        customer.receive()  # disclosure
+        customer.say("zonnepanelen saldering terugleververgoeding")
+        first = bot_reply(customer)
+        assert not first["text"].startswith(ASK_REPHRASE)
+        assert first["sources"], "a factual answer carries its source"
+        version = publish_thresholds(client, low_confidence=0.999)
+        customer.say("zonnepanelen saldering terugleververgoeding")
+        second = bot_reply(customer)
+        customer.close()
+        app = client.app
+    # Judged with the live threshold, the earlier turn fails too: two failed turns.
+    assert second["text"].startswith(HANDOFF_TEXT)
+    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    assert handoff.reason == "low_confidence"
+    assert handoff.ruleset_version == version
