@@ -125,7 +125,7 @@ async def hand_back(app: FastAPI, *, conversation_id: str, account_id: int) -> E
     prepared = await run_in_threadpool(_prepare, app, conversation_id, account_id)
     rasa: RasaClient = app.state.rasa
     try:
-        await rasa.handback(
+        resumed = await rasa.handback(
             prepared.conversation_id,
             language=prepared.language,
             human_phase=prepared.human_phase,
@@ -143,5 +143,7 @@ async def hand_back(app: FastAPI, *, conversation_id: str, account_id: int) -> E
         except RasaUnavailable:
             log.info("could not re-pause Rasa for %s", conversation_id)
         raise
+    # The agent sees which of the bot's forms was abandoned (its answers are not resumed).
+    effects.result["cleared_form"] = resumed.cleared_form
     await apply_effects(app, effects)
     return effects

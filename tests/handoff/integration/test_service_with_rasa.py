@@ -3,7 +3,6 @@ guarantees that need no model, against the real gateway."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -19,18 +18,14 @@ import pytest
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
-from handoff.conversations import store
-from handoff.conversations.models import Conversation
-from handoff.conversations.state import Move, State
-from handoff.rasa.client import RasaClient
-from handoff.rasa.schemas import HumanTurn
+from handoff.conversations.state import State
 from tests.bot.servers import REPO, free_port
+from tests.handoff.accounts.staff import LoggedIn, login_agent
 from tests.handoff.customers import (
     ORIGIN,
     Customer,
     TestClient,
     conversation,
-    database,
     handoffs_of,
     make_app,
     messages_of,
@@ -94,11 +89,12 @@ def press_person_button(customer: Customer) -> dict[str, Any]:
     return customer.receive_until(lambda f: f["type"] == "state" and f["state"] == "waiting")
 
 
-def claim(client: TestClient, conversation_id: str) -> None:
-    with database(client.app) as session:  # type: ignore[arg-type]
-        row = session.get(Conversation, conversation_id)
-        assert row is not None
-        store.apply_move(session, conversation=row, move=Move.claim)
+def claim(client: TestClient, conversation_id: str) -> LoggedIn:
+    """An agent logs in and claims through the agent API, as the console does."""
+    agent = login_agent(client, client.app)  # type: ignore[arg-type]
+    answer = client.post(f"/api/agent/conversations/{conversation_id}/claim", headers=agent.headers)
+    assert answer.status_code == 200, answer.text
+    return agent
 
 
 def test_asking_for_a_person_in_words_hands_over_with_the_whole_conversation(
@@ -219,32 +215,12 @@ def test_after_hand_back_the_bot_answers_without_disclosure_or_stale_form(
         customer.say("ik wil mijn meterstand doorgeven")
         assert ASKS_CUSTOMER_NUMBER in bot_reply(customer)["text"]
         press_person_button(customer)
-        claim(client, customer.conversation_id)
-        # What the staff engineer's hand-back does: tell Rasa, then move the state.
-        gateway = RasaClient(rasa.url, rasa.secret, 20.0)
-
-        async def hand_back() -> str | None:
-            try:
-                result = await gateway.handback(
-                    customer.conversation_id,
-                    language="nl",
-                    human_phase=[
-                        HumanTurn(
-                            author="agent",
-                            text="Ik heb het voor je geregeld.",
-                            timestamp=time.time(),
-                        )
-                    ],
-                )
-            finally:
-                await gateway.aclose()
-            return result.cleared_form
-
-        assert asyncio.run(hand_back()) == "meter_reading_form"
-        with database(client.app) as session:  # type: ignore[arg-type]
-            row = session.get(Conversation, customer.conversation_id)
-            assert row is not None
-            store.apply_move(session, conversation=row, move=Move.hand_back)
+        agent = claim(client, customer.conversation_id)
+        handed_back = client.post(
+            f"/api/agent/conversations/{customer.conversation_id}/handback", headers=agent.headers
+        )
+        assert handed_back.status_code == 200, handed_back.text
+        assert handed_back.json()["cleared_form"] == "meter_reading_form"
         customer.say("hallo")
         answer = customer.messages_from("bot")[0]
         customer.close()
