@@ -15,10 +15,6 @@ from typing import Any, Protocol
 Event = dict[str, Any]
 
 
-class Subscription(Protocol):
-    def __aiter__(self) -> AsyncIterator[Event]: ...
-
-
 class Broadcaster(Protocol):
     async def start(self) -> None: ...
 
