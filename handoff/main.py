@@ -7,8 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
+from handoff.api.headers import SecurityHeaders
 from handoff.api.main import api_router
+from handoff.api.pages import install_page_handlers
+from handoff.api.templating import STATIC_DIR
 from handoff.broadcast.factory import make_broadcaster
 from handoff.core.config import Settings, get_settings
 from handoff.db.session import make_engine, make_sessionmaker
@@ -38,5 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.broadcaster = make_broadcaster(settings)
+    app.add_middleware(SecurityHeaders)
+    install_page_handlers(app)
     app.include_router(api_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -68,3 +68,9 @@ def database_url(request: pytest.FixtureRequest) -> str:
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     url: str = request.getfixturevalue(fixture)
     return url
+
+
+# The real Rasa + action server (one per session, started on first use) and the service
+# as a real process: shared by the integration, channel and browser tests.
+from tests.handoff.live.rasa import rasa, real_rasa  # noqa: E402, F401
+from tests.handoff.live.service import service_process  # noqa: E402, F401

@@ -14,8 +14,8 @@ import pytest
 from handoff.rulesets.defaults import DEFAULT_RULESET
 from handoff.rulesets.store import publish
 from tests.handoff.customers import Customer, TestClient, database, handoffs_of
-from tests.handoff.integration.conftest import RealRasa
 from tests.handoff.integration.test_service_with_rasa import HANDOFF_TEXT, bot_reply, service
+from tests.handoff.live.rasa import RealRasa
 
 pytestmark = pytest.mark.integration
 

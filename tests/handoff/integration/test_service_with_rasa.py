@@ -4,12 +4,8 @@ guarantees that need no model, against the real gateway."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +15,6 @@ from websockets.sync.client import connect
 from websockets.typing import Origin
 
 from handoff.conversations.state import State
-from tests.bot.servers import REPO, free_port
 from tests.handoff.accounts.staff import LoggedIn, login_agent
 from tests.handoff.customers import (
     ORIGIN,
@@ -32,7 +27,8 @@ from tests.handoff.customers import (
     texts,
     wait_until,
 )
-from tests.handoff.integration.conftest import RealRasa
+from tests.handoff.live.rasa import RealRasa
+from tests.handoff.live.service import ServiceProcess, service_env
 
 pytestmark = pytest.mark.integration
 
@@ -270,60 +266,11 @@ def test_while_a_person_owns_the_conversation_no_turn_reaches_rasa_even_after_ex
 # --- a real crash: the service process is killed between the ack and the turn ---
 
 
-@pytest.fixture
-def service_process(postgres_url: str, rasa: RealRasa, tmp_path: Path) -> Iterator[Any]:
-    processes: list[subprocess.Popen[bytes]] = []
-    port = free_port()
-    env = {
-        **os.environ,
-        "HANDOFF_DATABASE_URL": postgres_url,
-        "HANDOFF_RASA_URL": rasa.url,
-        "HANDOFF_GATEWAY_SECRET": rasa.secret,
-        "HANDOFF_ALLOWED_ORIGINS": json.dumps([ORIGIN]),
-        "HANDOFF_WORKER_LEASE_SECONDS": "3",
-        "HANDOFF_SWEEP_INTERVAL_SECONDS": "3600",
-    }
-
-    def start() -> str:
-        with (tmp_path / f"service-{len(processes)}.log").open("wb") as log:
-            process = subprocess.Popen(
-                [
-                    str(REPO / ".venvs/handoff/bin/uvicorn"),
-                    "handoff.main:create_app",
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
-                cwd=REPO,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        processes.append(process)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    return base
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("service did not start")
-
-    yield start, processes
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=20)
-
-
 def test_a_message_acknowledged_before_a_crash_is_answered_after_restart(
-    postgres_url: str, rasa: RealRasa, service_process: Any
+    postgres_url: str, rasa: RealRasa, service_process: ServiceProcess
 ) -> None:
-    start, processes = service_process
-    base: str = start()
+    service_process.env = service_env(rasa, ORIGIN, HANDOFF_WORKER_LEASE_SECONDS="3")
+    base = service_process.start()
     tokens = httpx.post(f"{base}/api/web/conversations", json={"lang": "nl"}).json()
     ws_url = base.replace("http", "ws") + "/ws/web"
     with connect(ws_url, origin=Origin(ORIGIN)) as ws:
@@ -350,11 +297,11 @@ def test_a_message_acknowledged_before_a_crash_is_answered_after_restart(
             if m.id == ack["message_id"] and m.processing_status == "processing"
         ]
     )
-    processes[0].send_signal(signal.SIGKILL)
-    processes[0].wait(timeout=10)
+    service_process.current.send_signal(signal.SIGKILL)
+    service_process.current.wait(timeout=10)
     rasa.rasa_proxy.flow()
 
-    start()  # the same database; the dead process's lease runs out after 3 s
+    service_process.start()  # the same database; the dead process's lease runs out after 3 s
     answered = wait_until(
         lambda: [m for m in messages_of(probe, tokens["conversation_id"]) if m.author == "bot"],
         timeout=60,

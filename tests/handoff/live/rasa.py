@@ -28,7 +28,7 @@ from tests.bot.servers import (
     start_rasa,
     wait_until_ready,
 )
-from tests.handoff.integration.proxy import ControlledProxy
+from tests.handoff.live.proxy import ControlledProxy
 
 MODEL = Path(os.environ.get("BOT_TEST_MODEL", REPO / "models" / "assistant.tar.gz"))
 PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://root@127.0.0.1:5432/postgres")
