@@ -2,6 +2,7 @@
 
     python -m handoff.cli migrate
     python -m handoff.cli create-supervisor --email ... --name ...
+    python -m handoff.cli demo-history [--days 42 --per-day 120 | --remove]
 
 The password is read from a prompt (twice) or, when stdin is not a terminal, from its
 first line; there is no default and no command-line flag for it, so it never lands in
@@ -66,6 +67,22 @@ def create_supervisor(database_url: str, *, email: str, name: str, password: str
         engine.dispose()
 
 
+def demo_history(database_url: str, args: argparse.Namespace) -> str:
+    from handoff.demo.history import Options, generate, remove
+
+    if args.days < 1 or args.per_day < 1:
+        raise CommandError("--days en --per-day moeten minstens 1 zijn")
+    engine = make_engine(database_url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            if args.remove:
+                return f"{remove(session)} gegenereerde demo-gesprekken verwijderd"
+            count = generate(session, Options(days=args.days, per_day=args.per_day, seed=args.seed))
+            return f"{count} demo-gesprekken gegenereerd (gemarkeerd als gegenereerd)"
+    finally:
+        engine.dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m handoff.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -73,6 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     supervisor = commands.add_parser("create-supervisor", help="create a supervisor account")
     supervisor.add_argument("--email", required=True)
     supervisor.add_argument("--name", required=True)
+    demo = commands.add_parser(
+        "demo-history", help="write (or --remove) a generated demo history for the console"
+    )
+    demo.add_argument("--days", type=int, default=42)
+    demo.add_argument("--per-day", type=int, default=120)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--remove", action="store_true", help="delete every generated row")
     args = parser.parse_args(argv)
 
     database_url = get_settings().database_url
@@ -80,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             upgrade(database_url)
             print("Database bijgewerkt")
+        elif args.command == "demo-history":
+            print(demo_history(database_url, args))
         else:
             account_id = create_supervisor(
                 database_url, email=args.email, name=args.name, password=read_password()

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from handoff.api.headers import SecurityHeaders
@@ -43,6 +44,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.broadcaster = make_broadcaster(settings)
     app.add_middleware(SecurityHeaders)
+    # The widget on the organisation's own site (another origin) starts conversations
+    # and leaves e-mail addresses with fetch; only the configured origins may, and
+    # without credentials: the customer's tokens travel in headers, not cookies.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type", "X-Contact-Token", "X-Conversation-Token"],
+    )
     install_page_handlers(app)
     app.include_router(api_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -52,6 +53,8 @@ class Contact(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     external_id_hash: Mapped[str] = mapped_column(String(64))
+    # WhatsApp only: the address replies go to ("whatsapp:+31…"). Never logged.
+    address: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -76,6 +79,9 @@ class Conversation(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_reason: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))  # left by the customer, with consent
+    email_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # While the web socket is open it is kept in the future; cleared when it closes.
+    customer_online_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_customer_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -96,6 +102,7 @@ class Message(Base):
         UniqueConstraint("channel", "channel_message_id"),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
         Index("ix_messages_processing_status", "processing_status"),
+        Index("ix_messages_delivery_status", "delivery_status"),
     )
 
     # Autoincrement: the order of the log and the customer's replay cursor.
@@ -117,6 +124,14 @@ class Message(Base):
     processing_status: Mapped[str | None] = mapped_column(String(12))  # inbound only
     delivery_status: Mapped[str | None] = mapped_column(String(12))  # outbound only
     delivery_error: Mapped[str | None] = mapped_column(Text)
+    # Channel delivery with retries (WhatsApp): the provider's error code (Twilio's
+    # 63016, …), attempts so far, when to try or look up again, the in-flight claim,
+    # and whether it is held until the customer reopens the 24-hour window.
+    delivery_error_code: Mapped[int | None] = mapped_column(Integer)
+    delivery_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    send_claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     internal: Mapped[bool] = mapped_column(Boolean, default=False)  # never shown to customers
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

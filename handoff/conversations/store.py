@@ -64,6 +64,15 @@ def open_conversation_of(session: Session, contact_id: int) -> Conversation | No
     )
 
 
+def latest_conversation_of(session: Session, contact_id: int) -> Conversation | None:
+    return session.scalars(
+        select(Conversation)
+        .where(Conversation.contact_id == contact_id)
+        .order_by(Conversation.created_at.desc(), Conversation.id.desc())
+        .limit(1)
+    ).first()
+
+
 def create_conversation(
     session: Session,
     *,

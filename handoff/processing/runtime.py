@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from handoff.processing import outbox
 from handoff.processing.worker import Worker
 from handoff.rasa.client import RasaClient
 
@@ -26,12 +27,14 @@ async def start(app: FastAPI) -> None:
     )
     app.state.worker = worker
     await worker.start()
+    await outbox.start(app)
 
 
 async def stop(app: FastAPI) -> None:
     worker: Worker | None = getattr(app.state, "worker", None)
     if worker is not None:
         await worker.stop()
+    await outbox.stop(app)  # after the worker: its last turns may still queue messages
     rasa: RasaClient | None = getattr(app.state, "rasa", None)
     if rasa is not None:
         await rasa.aclose()

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from handoff.channels.whatsapp.unreadable import UNREADABLE_KINDS, reply
 from handoff.conversations import store
 from handoff.conversations.events import AGENTS_TOPIC, message_event, topic
 from handoff.conversations.handoffs import open_handoff, queue_position
@@ -189,6 +190,14 @@ async def run_turn(app: FastAPI, message_id: int) -> None:
         return
     if turn.state is not State.bot:
         await _to_agents(app, turn)
+        return
+    if turn.kind in UNREADABLE_KINDS:
+        # A photo, document, voice note or location: the bot cannot read it, says so
+        # and offers a person, who sees it (WhatsApp).
+        unreadable = TurnOutcome(
+            features=turn.stored_features(), bot_messages=[reply(turn.language)]
+        )
+        await _finish(app, turn, unreadable, tell_rasa=False)
         return
     rasa: RasaClient = app.state.rasa
     outcome = TurnOutcome(

@@ -25,6 +25,7 @@ from handoff.accounts.store import create_account
 from handoff.db.session import make_engine, make_sessionmaker, session_scope
 from tests.bot.servers import REPO
 from tests.handoff.accounts.staff import PASSWORD
+from tests.handoff.live.customer import customers  # noqa: F401  (a fixture)
 from tests.handoff.live.rasa import RealRasa
 from tests.handoff.live.service import ServiceProcess, service_env
 
@@ -169,4 +170,5 @@ def log_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> N
     page.get_by_label("E-mailadres").fill(email)
     page.get_by_label("Wachtwoord").fill(password)
     page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(re.compile(r".*/(console|supervisor)(/.*)?$"))
+    # Done when the browser has left the login page for where it was sent.
+    page.wait_for_url(lambda url: "/login" not in url)
