@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from handoff.channels.whatsapp.courier import Courier
+from handoff.channels.whatsapp.sender import TwilioSender
 from handoff.conversations import store
 from handoff.conversations.events import author_name, message_event, topic
 from handoff.conversations.models import Conversation, Message
@@ -78,8 +80,47 @@ async def dispatch(app: FastAPI, message_id: int) -> None:
         return
     if channel == "web":
         await run_in_threadpool(_mark, app, message_id, "sent")
+    elif channel == "whatsapp":
+        # Published for the agents above; the courier sends it through Twilio and
+        # keeps its delivery status (pending until Twilio has it).
+        courier = whatsapp_courier(app)
+        if courier is not None:
+            courier.notify()
 
 
 async def dispatch_all(app: FastAPI, message_ids: list[int]) -> None:
     for message_id in message_ids:
         await dispatch(app, message_id)
+
+
+# --- the WhatsApp courier (handoff/channels/whatsapp/courier.py) ---
+
+
+def whatsapp_courier(app: FastAPI) -> Courier | None:
+    return getattr(app.state, "whatsapp_courier", None)
+
+
+async def start(app: FastAPI) -> None:
+    """Starts channel delivery that runs in the background: WhatsApp, when configured.
+    Pending and unsettled messages from before a restart are picked up at once."""
+    settings = app.state.settings
+    if not settings.whatsapp_enabled or whatsapp_courier(app) is not None:
+        return
+    assert settings.twilio_auth_token is not None
+    sender = TwilioSender(
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token.get_secret_value(),
+        api_base=settings.twilio_api_base,
+        timeout=settings.twilio_timeout_seconds,
+        concurrency=settings.twilio_send_concurrency,
+    )
+    courier = Courier(app, sender, settings)
+    app.state.whatsapp_courier = courier
+    await courier.start()
+
+
+async def stop(app: FastAPI) -> None:
+    courier = whatsapp_courier(app)
+    if courier is not None:
+        await courier.stop()
+        app.state.whatsapp_courier = None
