@@ -25,11 +25,13 @@ from starlette.concurrency import run_in_threadpool
 
 from handoff.accounts.models import Account
 from handoff.conversations import store
+from handoff.conversations.availability import anyone_available, estimate_wait
 from handoff.conversations.events import author_name, customer_frame, message_event, topic
 from handoff.conversations.handoffs import queue_position
 from handoff.conversations.models import Conversation
 from handoff.conversations.state import State
 from handoff.db.session import session_scope
+from handoff.feedback.survey import record_csat_reply
 from handoff.processing import runtime
 from handoff.processing.ingest import (
     customer_messages_since,
@@ -146,19 +148,33 @@ def history_frames(
     ]
 
 
-def state_frame(session: Session, conversation: Conversation) -> dict[str, Any]:
+def state_frame(
+    session: Session, conversation: Conversation, *, email_enabled: bool = False
+) -> dict[str, Any]:
     agent_name = None
     if conversation.state == State.human and conversation.assigned_agent_id is not None:
         account = session.get(Account, conversation.assigned_agent_id)
         agent_name = account.display_name if account else None
-    position = (
-        queue_position(session, conversation) if conversation.state == State.waiting else None
-    )
+    position = minutes = None
+    email_offer = False
+    if conversation.state == State.waiting:
+        position = queue_position(session, conversation)
+        _version, rules = active_ruleset(session)
+        at = store.now()
+        minutes = estimate_wait(session, rules, at, position).minutes
+        # Nobody to answer soon (closed, or no agent with a live console): the widget
+        # offers to answer by e-mail instead.
+        email_offer = (
+            email_enabled and not conversation.email and not anyone_available(session, rules, at)
+        )
     return {
         "type": "state",
         "state": str(conversation.state),
         "agent_name": agent_name,
         "queue_position": position,
+        "expected_wait_minutes": minutes,
+        "email_offer": email_offer,
+        "email_left": bool(conversation.email),
     }
 
 
@@ -190,6 +206,15 @@ def _store_customer(
         if existing is not None:
             return existing.id  # a resend after a lost ack: acknowledge it again
         if conversation.state == State.closed:
+            answer = record_csat_reply(
+                session,
+                conversation=conversation,
+                text=text,
+                payload=payload,
+                channel_message_id=channel_message_id,
+            )
+            if answer is not None:
+                return answer.id
             raise FrameError(
                 "conversation_closed",
                 "This conversation is closed; start a new one to continue.",
@@ -295,29 +320,37 @@ class CustomerSocket:
 
     async def _presence(self) -> None:
         while True:
-            await run_in_threadpool(self._mark_seen)
+            await run_in_threadpool(self._mark_seen, True)
             await asyncio.sleep(PRESENCE_INTERVAL_SECONDS)
 
-    def _mark_seen(self) -> None:
+    def _mark_seen(self, online: bool = False) -> None:
+        at = store.now()
+        # Online until a little after the next presence tick: a crashed replica's
+        # customers count as gone soon after, so e-mail replies are not held back.
+        until = at + timedelta(seconds=2 * PRESENCE_INTERVAL_SECONDS) if online else None
         with session_scope(self.app.state.sessionmaker) as session:
             session.execute(
                 update(Conversation)
                 .where(Conversation.id == self.conversation_id)
-                .values(last_seen_at=store.now())
+                .values(last_seen_at=at, customer_online_until=until)
+            )
+
+    def _state(self) -> dict[str, Any]:
+        with session_scope(self.app.state.sessionmaker) as session:
+            conversation = store.get_conversation(session, self.conversation_id)
+            assert conversation is not None
+            return state_frame(
+                session, conversation, email_enabled=self.app.state.settings.email_enabled
             )
 
     def _welcome(self, last_message_id: int | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         with session_scope(self.app.state.sessionmaker) as session:
             conversation = store.get_conversation(session, self.conversation_id)
             assert conversation is not None
-            state = state_frame(session, conversation)
-            welcome = {
-                "type": "welcome",
-                "state": state["state"],
-                "conversation_id": conversation.id,
-                "agent_name": state["agent_name"],
-                "queue_position": state["queue_position"],
-            }
+            state = state_frame(
+                session, conversation, email_enabled=self.app.state.settings.email_enabled
+            )
+            welcome = state | {"type": "welcome", "conversation_id": conversation.id}
             return welcome, history_frames(session, conversation.id, last_message_id)
 
     async def _forward(self, events: AsyncIterator[dict[str, Any]]) -> None:
@@ -332,16 +365,18 @@ class CustomerSocket:
                 self.cursor = event["id"]
                 await self.send(customer_frame(event))
             elif kind == "typing" and event.get("author") in ("bot", "agent"):
-                await self.send({"type": "typing", "author": event["author"], "on": event["on"]})
-            elif kind == "state":
                 await self.send(
                     {
-                        "type": "state",
-                        "state": event.get("state"),
-                        "agent_name": event.get("agent_name"),
-                        "queue_position": event.get("queue_position"),
+                        "type": "typing",
+                        "author": event["author"],
+                        "name": event.get("name"),
+                        "on": event["on"],
                     }
                 )
+            elif kind == "state":
+                # Read back from the database: the wait estimate and the e-mail offer are
+                # the socket's business, not every publisher's.
+                await self.send(await run_in_threadpool(self._state))
 
     async def _read(self) -> None:
         while True:

@@ -88,6 +88,9 @@ def test_hello_gets_welcome_and_the_disclosure_first(client: TestClient) -> None
         "conversation_id": customer.conversation_id,
         "agent_name": None,
         "queue_position": None,
+        "expected_wait_minutes": None,
+        "email_offer": False,
+        "email_left": False,
     }
     disclosure = customer.receive()
     assert disclosure["type"] == "message" and disclosure["author"] == "system"
@@ -133,7 +136,15 @@ def test_request_human_hands_over_with_the_whole_conversation(
     assert customer.ws is not None
     customer.ws.send_json({"type": "request_human", "client_id": "btn-1"})
     state = customer.receive_until(lambda f: f["type"] == "state")
-    assert state == {"type": "state", "state": "waiting", "agent_name": None, "queue_position": 1}
+    assert state == {
+        "type": "state",
+        "state": "waiting",
+        "agent_name": None,
+        "queue_position": 1,
+        "expected_wait_minutes": None,  # no handle times to estimate from yet
+        "email_offer": False,  # e-mail is not configured in this app
+        "email_left": False,
+    }
     customer.close()
     stored = messages_of(client.app, customer.conversation_id)  # type: ignore[arg-type]
     system = texts(stored, "system")
