@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from handoff.notify.delivery import schedule_reply_emails
 from handoff.processing.outbox import dispatch_all
 
 Event = dict[str, Any]
@@ -25,5 +26,7 @@ class Effects:
 
 async def apply_effects(app: FastAPI, effects: Effects) -> None:
     await dispatch_all(app, effects.message_ids)
+    # A customer who left an e-mail address and closed the chat gets agents' replies there.
+    schedule_reply_emails(app, effects.message_ids)
     for topic, event in effects.events:
         await app.state.broadcaster.publish(topic, event)

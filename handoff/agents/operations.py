@@ -33,6 +33,7 @@ from handoff.conversations.events import AGENTS_TOPIC, message_event, topic
 from handoff.conversations.handoffs import queue_position
 from handoff.conversations.models import Conversation, Handoff
 from handoff.conversations.state import IllegalTransition, Move, Outcome, State
+from handoff.feedback.survey import ask_csat
 from handoff.processing.outbox import enqueue_outbound
 
 
@@ -148,6 +149,27 @@ def continue_handoff(
     return handoff
 
 
+# Stored as a system message, so the transcript (and an e-mailed copy) shows the moment
+# a person took over, not only the customer's widget.
+AGENT_JOINED = {
+    "nl": "Je praat nu met {name}, medewerker klantenservice.",
+    "en": "You are now talking to {name}, customer service team member.",
+}
+
+
+def _announce_agent(session: Session, conversation: Conversation, agent: Account) -> int:
+    text = AGENT_JOINED.get(conversation.language, AGENT_JOINED["nl"])
+    message = enqueue_outbound(
+        session,
+        conversation=conversation,
+        author="system",
+        text=text.format(name=agent.display_name),
+        payload={"kind": "agent_joined", "agent_name": agent.display_name},
+    )
+    session.flush()
+    return message.id
+
+
 def claim(session: Session, *, conversation_id: str, account: Account) -> Effects:
     conversation = load_conversation(session, conversation_id)
     if conversation.state == State.human:
@@ -162,6 +184,7 @@ def claim(session: Session, *, conversation_id: str, account: Account) -> Effect
     audit(session, conversation, action="conversation.claim", account=account)
     session.flush()
     effects = Effects(result={"conversation_id": conversation.id, "state": "human"})
+    effects.message_ids.append(_announce_agent(session, conversation, account))
     effects.publish(
         AGENTS_TOPIC,
         {
@@ -231,6 +254,8 @@ def close(session: Session, *, conversation_id: str, account: Account) -> Effect
     )
     session.flush()
     effects = Effects(result={"conversation_id": conversation.id, "state": "closed"})
+    if (question := ask_csat(session, conversation)) is not None:
+        effects.message_ids.append(question.id)
     effects.publish(topic(conversation.id), state_event(conversation, None))
     if was_waiting:
         effects.publish(AGENTS_TOPIC, _removed(conversation, "closed"))
@@ -270,6 +295,7 @@ def transfer(
     effects = Effects(
         result={"conversation_id": conversation.id, "state": "human", "agent_id": target.id}
     )
+    effects.message_ids.append(_announce_agent(session, conversation, target))
     effects.publish(
         AGENTS_TOPIC,
         {

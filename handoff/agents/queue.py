@@ -14,13 +14,13 @@ from handoff.conversations.models import Conversation, Handoff
 from handoff.conversations.state import State
 
 REASON_TEXTS = {
-    "explicit_request": "Klant vraagt om een medewerker",
-    "human_only": "Onderwerp dat een medewerker behandelt",
-    "low_confidence": "De bot begreep de klant niet",
-    "rephrase": "Klant herhaalde de vraag in andere woorden",
-    "frustration": "Klant lijkt gefrustreerd",
-    "bot_loop": "De bot bleef hetzelfde antwoorden",
-    "bot_failure": "De bot gaf geen bruikbaar antwoord of was niet bereikbaar",
+    "explicit_request": "vroeg om een medewerker",
+    "human_only": "onderwerp voor een medewerker",
+    "low_confidence": "bot begreep het niet",
+    "rephrase": "klant herformuleerde",
+    "frustration": "klant gefrustreerd",
+    "bot_loop": "bot herhaalde zich",
+    "bot_failure": "storing bij de bot",
 }
 
 

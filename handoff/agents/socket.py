@@ -222,7 +222,13 @@ class AgentSocket:
             raise FrameError("not_allowed", problem)
         await self.app.state.broadcaster.publish(
             topic(conversation_id),
-            {"type": "typing", "author": "agent", "on": on, "account_id": self.staff.account_id},
+            {
+                "type": "typing",
+                "author": "agent",
+                "name": self.staff.display_name,
+                "on": on,
+                "account_id": self.staff.account_id,
+            },
         )
 
 

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from handoff.accounts.models import Account
 from handoff.agents.operations import load_conversation
 from handoff.agents.queue import reason_text
+from handoff.channels.whatsapp import agent_view as whatsapp_view
 from handoff.conversations import store
 from handoff.conversations.events import author_name, message_event
-from handoff.conversations.models import Conversation, Handoff
+from handoff.conversations.models import Conversation, Handoff, Message
 from handoff.conversations.state import State
 
 
@@ -66,15 +67,66 @@ def conversation_detail(session: Session, *, conversation_id: str) -> dict[str, 
     handoffs = store.handoffs_of(session, conversation.id)
     current = store.current_handoff(session, conversation.id)
     latest = current or (handoffs[-1] if handoffs else None)
+    transcript = store.transcript(session, conversation.id, include_internal=True)
     return {
-        "conversation": conversation_view(session, conversation),
+        "conversation": conversation_view(session, conversation)
+        | whatsapp_view.conversation_fields(conversation, transcript),
         "handoff": handoff_view(latest) if latest is not None else None,
         "handoffs": [handoff_view(h) for h in handoffs],
         "messages": [
             message_event(m, author_name=author_name(session, m))
-            for m in store.transcript(session, conversation.id, include_internal=True)
+            | understood(m)
+            | whatsapp_view.message_fields(m)
+            for m in transcript
         ],
+        "earlier_conversations": earlier_conversations(session, conversation),
     }
+
+
+def understood(message: Message) -> dict[str, Any]:
+    """What the NLU made of a customer turn (turns that went straight to a person were
+    never parsed: both None)."""
+    intent = ((message.nlu or {}).get("intent") or {}) if message.author == "customer" else {}
+    return {"intent": intent.get("name"), "confidence": intent.get("confidence")}
+
+
+EARLIER_LIMIT = 10
+
+
+def earlier_conversations(session: Session, conversation: Conversation) -> list[dict[str, Any]]:
+    """The same contact's other conversations, newest first, each with its first
+    customer words and why it went to a person, so the agent sees the history."""
+    others = session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.contact_id == conversation.contact_id,
+            Conversation.id != conversation.id,
+        )
+        .order_by(Conversation.created_at.desc())
+        .limit(EARLIER_LIMIT)
+    )
+    items = []
+    for other in others:
+        first = session.scalar(
+            select(Message.text)
+            .where(Message.conversation_id == other.id, Message.author == "customer")
+            .order_by(Message.id)
+            .limit(1)
+        )
+        handoffs = store.handoffs_of(session, other.id)
+        items.append(
+            {
+                "id": other.id,
+                "channel": other.channel,
+                "state": str(other.state),
+                "outcome": str(other.outcome) if other.outcome else None,
+                "created_at": _iso(other.created_at),
+                "closed_at": _iso(other.closed_at),
+                "first_customer_text": first,
+                "reasons": [h.reason for h in handoffs],
+            }
+        )
+    return items
 
 
 def my_conversations(session: Session, *, account_id: int) -> list[dict[str, Any]]:

@@ -174,6 +174,16 @@ async def availability(
     )
 
 
+@api.get("/status")
+def my_status(staff: CurrentStaff, session: SessionDep) -> dict[str, Any]:
+    return presence.my_status(session, account=staff.account)
+
+
+@api.get("/colleagues")
+def colleagues(staff: CurrentStaff, session: SessionDep) -> dict[str, Any]:
+    return {"colleagues": presence.colleagues(session, account_id=staff.account.id)}
+
+
 @api.post("/heartbeat", status_code=status.HTTP_204_NO_CONTENT)
 def heartbeat(staff: CurrentStaff, session: SessionDep) -> None:
     presence.heartbeat(session, account_id=staff.account.id)

@@ -208,7 +208,7 @@ def test_queue_lists_waiting_conversations_with_reason_and_summary(
     assert [i["queue_position"] for i in items] == [1, 2]
     assert items[0]["channel"] == "web" and items[1]["channel"] == "whatsapp"
     assert items[0]["reason"] == "explicit_request"
-    assert items[0]["reason_text"] == "Klant vraagt om een medewerker"
+    assert items[0]["reason_text"] == "vroeg om een medewerker"
     assert items[0]["waiting_since"]
     assert "Ik wil een medewerker spreken" in items[0]["summary"]
 
@@ -817,7 +817,7 @@ def test_agent_typing_reaches_customer(
         ws.receive_json()
         ws.send_json({"type": "typing", "conversation_id": customer.conversation_id, "on": True})
         frame = customer.receive_until(lambda f: f["type"] == "typing")
-    assert frame == {"type": "typing", "author": "agent", "on": True}
+    assert frame == {"type": "typing", "author": "agent", "name": "Anna", "on": True}
 
 
 def test_agent_typing_in_colleagues_conversation_is_refused(
