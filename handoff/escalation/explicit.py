@@ -7,6 +7,7 @@ from handoff.escalation.decision import Decision, Reason
 from handoff.escalation.text import phrase_hits
 from handoff.rasa.schemas import ParseResult
 from handoff.rulesets.defaults import RuleSetData
+from handoff.rulesets.value_matrix import quadrant
 
 
 def _percent(confidence: float) -> str:
@@ -55,7 +56,8 @@ def human_only(parse: ParseResult | None, rules: RuleSetData) -> Decision | None
     intent = parse.intent if parse else None
     if (
         intent is not None
-        and intent.name in rules.human_only_intents
+        and intent.name is not None
+        and quadrant(rules, intent.name) == "human"
         and intent.confidence >= rules.thresholds.human_only_min_confidence
     ):
         return Decision(

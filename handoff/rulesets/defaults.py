@@ -7,14 +7,21 @@ backstop, human-only intents, opening hours and every text the service itself sa
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from handoff.escalation.frustration import DEFAULT_STRONG, DEFAULT_WEAK
+from handoff.rulesets.value_matrix import (
+    DEFAULT_VALUE_MATRIX,
+    Quadrant,
+    human_only_intents,
+    matrix_from_human_only,
+)
 
 Language = Literal["nl", "en"]
+IntentName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,100}$")]
 LANGUAGES: tuple[Language, ...] = ("nl", "en")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TEXT_KEYS = (
@@ -127,12 +134,32 @@ class RuleSetData(BaseModel):
     # Matched on normalised whole words, independent of the NLU model.
     backstop_phrases: dict[Language, list[str]]
     explicit_intents: list[str] = ["request_human"]
-    human_only_intents: list[str]
+    # Per intent its Value Matrix quadrant (rulesets/value_matrix.py); "human" intents
+    # go to a person before the bot answers.
+    value_matrix: dict[IntentName, Quadrant] = Field(
+        default_factory=lambda: dict(DEFAULT_VALUE_MATRIX)
+    )
     # Rule sets stored before these existed load with the defaults.
     frustration_markers: FrustrationMarkers = Field(default_factory=FrustrationMarkers)
     opening_hours: OpeningHours
     # texts[key][language]; {org_name}, {next_open} and {wait} are filled in by the service.
     texts: dict[str, dict[Language, str]]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _matrix_from_old_shape(cls, data: Any) -> Any:
+        # Rule sets stored before the Value Matrix had only `human_only_intents`.
+        if isinstance(data, dict) and "human_only_intents" in data:
+            data = dict(data)
+            old = data.pop("human_only_intents")
+            if "value_matrix" not in data and isinstance(old, list):
+                data["value_matrix"] = matrix_from_human_only([str(i) for i in old])
+        return data
+
+    @property
+    def human_only_intents(self) -> list[str]:
+        """Derived from the Value Matrix, never stored on its own."""
+        return human_only_intents(self.value_matrix)
 
     @model_validator(mode="after")
     def _every_text_in_every_language(self) -> RuleSetData:
@@ -194,7 +221,6 @@ DEFAULT_RULESET = RuleSetData(
             "speak to someone",
         ],
     },
-    human_only_intents=["complaint", "cancel_contract", "payment_arrangement", "bereavement"],
     opening_hours=OpeningHours(
         days={
             "mon": WORKDAY,

@@ -125,3 +125,37 @@ def publish(session: Session, *, data: dict[str, Any], account_id: int | None) -
     )
     session.flush()
     return version
+
+
+class VersionNotFound(LookupError):
+    """No rule set with that version number."""
+
+
+def versions(session: Session) -> list[RuleSet]:
+    """Every stored version, newest first."""
+    return list(session.scalars(select(RuleSet).order_by(RuleSet.version.desc())))
+
+
+def version_data(session: Session, version: int) -> RuleSetData:
+    """A stored version's rules, in today's shape (older shapes are upgraded on load)."""
+    row = session.scalar(select(RuleSet).where(RuleSet.version == version))
+    if row is None:
+        raise VersionNotFound(version)
+    return RuleSetData.model_validate(row.data)
+
+
+def restore(session: Session, *, version: int, account_id: int | None) -> int:
+    """Publishes an earlier version's rules again as a new version (history is never
+    rewritten), audited as a restore. The caller commits."""
+    data = version_data(session, version).model_dump(mode="json")
+    new_version = publish(session, data=data, account_id=account_id)
+    record(
+        session,
+        action="ruleset.restore",
+        account_id=account_id,
+        object_type="ruleset",
+        object_id=new_version,
+        details={"restored_version": version},
+    )
+    session.flush()
+    return new_version
