@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from handoff.escalation.decision import Decision, Reason
 from handoff.escalation.evidence import quote
@@ -77,6 +78,7 @@ class Hit:
     kind: str  # "marker", "shouting", "punctuation"
 
 
+@lru_cache(maxsize=4096)  # replay and analytics match the same lists over many turns
 def _pattern(phrase: str) -> tuple[str, ...]:
     # Each word is normalised on its own so a trailing "*" survives normalising.
     words: list[str] = []
@@ -98,12 +100,50 @@ def _occurs(pattern: Sequence[str], words: Sequence[str]) -> bool:
     return False
 
 
-def marker_hits(features: TurnFeatures, markers: Sequence[str]) -> list[str]:
-    """The markers of ``markers`` in the turn, as listed."""
-    hits: list[str] = []
-    for marker in dict.fromkeys(markers):  # the lists of two languages share swear words
+@dataclass(frozen=True)
+class _MarkerIndex:
+    entries: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]  # marker, words, lemmas
+    by_first: dict[str, tuple[int, ...]]  # an exact first word → the entries it starts
+    wildcards: tuple[tuple[int, tuple[str, ...]], ...]  # entry, " prefix" of its first words
+
+
+@lru_cache(maxsize=64)
+def _index(markers: tuple[str, ...]) -> _MarkerIndex:
+    """The list's patterns, once per list (replay and analytics match one list over
+    thousands of turns), indexed by the word each can start with: a turn is scanned only
+    for the markers whose first word it has. The lists of two languages share swear
+    words: each is kept once."""
+    entries = []
+    by_first: dict[str, list[int]] = {}
+    wildcards = []
+    for position, marker in enumerate(dict.fromkeys(markers)):
         pattern = _pattern(marker)
         lemma_pattern = pattern if "*" in marker else phrase_lemmas(" ".join(pattern))
+        entries.append((marker, pattern, lemma_pattern))
+        starts = [p[0] for p in (pattern, lemma_pattern) if p]
+        for word in starts:
+            if not word.endswith("*"):
+                by_first.setdefault(word, []).append(position)
+        prefixes = tuple(" " + w[:-1] for w in starts if w.endswith("*"))
+        if prefixes:
+            wildcards.append((position, prefixes))
+    return _MarkerIndex(
+        tuple(entries), {w: tuple(p) for w, p in by_first.items()}, tuple(wildcards)
+    )
+
+
+def marker_hits(features: TurnFeatures, markers: Sequence[str]) -> list[str]:
+    """The markers of ``markers`` in the turn, as listed."""
+    index = _index(tuple(markers))
+    words = set(features.tokens) | set(features.lemmas)
+    candidates = {p for word in words for p in index.by_first.get(word, ())}
+    if index.wildcards:
+        # Words never hold spaces: " prefix" occurs here exactly when a word starts with it.
+        joined = f" {' '.join(features.tokens)} {' '.join(features.lemmas)}"
+        candidates.update(p for p, starts in index.wildcards if any(x in joined for x in starts))
+    hits = []
+    for position in sorted(candidates):
+        marker, pattern, lemma_pattern = index.entries[position]
         if _occurs(pattern, features.tokens) or _occurs(lemma_pattern, features.lemmas):
             hits.append(marker)
     return hits
