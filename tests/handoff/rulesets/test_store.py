@@ -50,7 +50,7 @@ def test_a_rule_set_stored_before_the_escalation_values_loads_with_their_default
     with database(app) as session:
         version, rules = active_ruleset(session)
     assert version == 1 and rules == DEFAULT_RULESET
-    assert rules.thresholds.rephrase_threshold == 0.35
+    assert rules.thresholds.rephrase_threshold == 0.45
     assert "belachelijk" in rules.frustration_markers.strong["nl"]
     assert "not working" in rules.frustration_markers.weak["en"]
 

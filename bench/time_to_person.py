@@ -1,0 +1,458 @@
+"""Benchmark 4 (issue 9): time to a person, in simulated conversations with the shipped
+assistant.
+
+    .venvs/handoff/bin/python bench/time_to_person.py [--model models/assistant.tar.gz]
+        [--sample N] [--set low_confidence=0.55 --set rephrase_threshold=0.45 ...]
+
+Customers:
+
+- **uncovered, Dutch** (Home Assistant's Dutch paraphrase groups: smart-home requests the
+  energy assistant does not cover): the customer says one sentence of a group and, while
+  nobody took over, rephrases with the group's other sentences (seeded order, at most
+  ``--max-turns``);
+- **uncovered, English** (CLINC150 ``oos_test``): a customer asks out-of-scope queries
+  one after another, ``--max-turns`` per conversation;
+- **covered** (the frozen held-out set ``bot/heldout/nlu.yml``, the assistant's content
+  intents): the customer states the need and, until the bot understands it, rephrases
+  with the other held-out sentences of that intent and language. A handoff before the bot
+  understood is counted; so is one *after* a correct parse of that very turn (needless:
+  the bot had it).
+
+Any intent CSV ``text,label`` runs as more customers: ``--uncovered FILE`` (rows of one
+label are one customer's turns in order; ``oos`` rows are chunked) or ``--covered FILE``.
+
+Every customer turn is parsed by the shipped model (bench/intent_parse.py in the Rasa venv,
+``Agent.parse_message``: the parse the service gets from the gateway) and judged here by
+``handoff.escalation.signals.after_parse`` with the default rule set: the service's own
+decision, features and all. The bot's answers are not simulated (``respond`` is not
+called), so the ``bot_loop`` signal, forms and "helped" are not in play: a customer who
+gets a wrong answer is assumed to rephrase, and the turn count is an upper bound where a
+bot loop would have handed over sooner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from datasets import (  # noqa: E402
+    DEFAULT_DATA_DIR,
+    OOS,
+    SEED,
+    clinc150,
+    distinct,
+    ha_groups,
+    read_intents,
+    write_intents,
+)
+
+from handoff.escalation.confidence import Verdict, assess  # noqa: E402
+from handoff.escalation.features import TurnFeatures, TurnLanguage, turn_features  # noqa: E402
+from handoff.escalation.signals import CurrentTurn, PastTurn, after_parse  # noqa: E402
+from handoff.rasa.schemas import Intent, ParseResult  # noqa: E402
+from handoff.rulesets.defaults import DEFAULT_RULESET, RuleSetData  # noqa: E402
+
+BOT_PYTHON = REPO / ".venvs" / "bot" / "bin" / "python"
+HELDOUT = REPO / "bot" / "heldout" / "nlu.yml"
+# The needs the assistant serves itself; the human-only topics and request_human are
+# meant to hand over, greetings and yes/no are not needs.
+COVERED_INTENTS = (
+    "submit_meter_reading",
+    "change_instalment",
+    "explain_bill",
+    "moving_house",
+    "report_outage",
+)
+HELDOUT_DUTCH_PER_INTENT = 8  # the held-out file: 8 Dutch, then 4 English per intent
+
+
+@dataclass(frozen=True)
+class Customer:
+    kind: str  # "uncovered" or "covered"
+    source: str
+    language: TurnLanguage
+    turns: tuple[str, ...]
+    intent: str | None = None  # the covered need
+
+
+@dataclass
+class Outcome:
+    customer: Customer
+    handoff_turn: int | None  # customer turns until the handoff, None: never
+    reason: str | None
+    served_turn: int | None = None  # covered: the turn the bot understood the need
+    needless: bool = False  # covered: handed over on a turn the bot had parsed right
+
+
+@dataclass
+class Summary:
+    source: str
+    kind: str
+    customers: int
+    handed_over: int
+    median_turns: float | None
+    worst_turns: int | None
+    within_2: float
+    reasons: dict[str, int]
+    never: int
+    served: int = 0
+    needless: int = 0
+    examples_never: list[list[str]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------- customers
+
+
+def ha_customers(data_dir: Path, max_turns: int, rng: random.Random) -> list[Customer]:
+    customers = []
+    for group in ha_groups(data_dir):
+        sentences = distinct(group)
+        if len(sentences) < 2:
+            continue  # nothing to rephrase with
+        rng.shuffle(sentences)
+        customers.append(
+            Customer("uncovered", "Home Assistant nl", "nl", tuple(sentences[:max_turns]))
+        )
+    return customers
+
+
+def chunked_oos(
+    texts: Sequence[str], source: str, language: TurnLanguage, max_turns: int
+) -> list[Customer]:
+    return [
+        Customer("uncovered", source, language, tuple(texts[i : i + max_turns]))
+        for i in range(0, len(texts) - max_turns + 1, max_turns)
+    ]
+
+
+def clinc_customers(data_dir: Path, max_turns: int, rng: random.Random) -> list[Customer]:
+    oos = [text for text, label in clinc150(data_dir)["test"] if label == OOS]
+    rng.shuffle(oos)
+    return chunked_oos(oos, "CLINC150 oos_test", "en", max_turns)
+
+
+def heldout_customers(path: Path, max_turns: int) -> list[Customer]:
+    """Per covered intent and language, every held-out sentence opens one conversation,
+    the others of that intent and language follow (rotated) as rephrasings."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    customers = []
+    for block in doc["nlu"]:
+        intent = block.get("intent")
+        if intent not in COVERED_INTENTS:
+            continue
+        examples = [
+            line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")
+        ]
+        languages: list[tuple[TurnLanguage, list[str]]] = [
+            ("nl", examples[:HELDOUT_DUTCH_PER_INTENT]),
+            ("en", examples[HELDOUT_DUTCH_PER_INTENT:]),
+        ]
+        for language, sentences in languages:
+            for start in range(len(sentences)):
+                rotated = sentences[start:] + sentences[:start]
+                customers.append(
+                    Customer(
+                        "covered",
+                        "held-out covered needs",
+                        language,
+                        tuple(rotated[:max_turns]),
+                        intent,
+                    )
+                )
+    return customers
+
+
+def csv_customers(path: Path, kind: str, max_turns: int) -> list[Customer]:
+    by_label: dict[str, list[str]] = defaultdict(list)
+    for text, label in read_intents(path):
+        by_label[label].append(text)
+    customers: list[Customer] = []
+    for label, texts in by_label.items():
+        if label == OOS and kind == "uncovered":
+            customers += chunked_oos(texts, path.name, "nl", max_turns)
+        elif kind == "uncovered":
+            customers.append(Customer(kind, path.name, "nl", tuple(texts[:max_turns])))
+        else:
+            customers.append(Customer(kind, path.name, "nl", tuple(texts[:max_turns]), label))
+    return customers
+
+
+# ------------------------------------------------------------------------------ parsing
+
+
+def parse_texts(texts: Iterable[str], model: Path, workdir: Path) -> dict[str, ParseResult]:
+    """The shipped model's parse of every text, in the Rasa venv (one model load)."""
+    unique = sorted(set(texts))
+    source = workdir / "texts.csv"
+    write_intents(((t, "x") for t in unique), source)
+    out = workdir / "parses"
+    command = [
+        str(BOT_PYTHON),
+        str(REPO / "bench" / "intent_parse.py"),
+        "--model",
+        str(model),
+        "--eval",
+        f"texts={source}",
+        "--out-dir",
+        str(out),
+    ]
+    log = workdir / "parse.log"
+    print(
+        f"parsing {len(unique)} customer turns with {model} (log: {log}) ...",
+        file=sys.stderr,
+        flush=True,
+    )
+    with log.open("w") as handle:
+        done = subprocess.run(
+            command, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT, check=False
+        )
+    if done.returncode != 0:
+        raise SystemExit(f"parsing failed, see {log}:\n{log.read_text()[-2000:]}")
+    parses = {}
+    for line in (out / "texts.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        ranking = [Intent(name=name, confidence=conf) for name, conf in row["ranking"]]
+        intent = Intent(name=row["intent"], confidence=row["confidence"] or 0.0)
+        parses[row["text"]] = ParseResult(text=row["text"], intent=intent, intent_ranking=ranking)
+    return parses
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+def understood(parse: ParseResult, intent: str | None, rules: RuleSetData) -> bool:
+    """The bot has the customer's need: the right intent above the threshold, or among
+    the two it offers as buttons (the customer picks it)."""
+    thresholds = rules.thresholds
+    verdict = assess(parse, thresholds.low_confidence, thresholds.ambiguity_margin)
+    if verdict.verdict is Verdict.understood:
+        return verdict.intent == intent
+    if verdict.verdict is Verdict.ambiguous:
+        return intent in {c.intent for c in verdict.candidates}
+    return False
+
+
+_features: dict[tuple[str, TurnLanguage], TurnFeatures] = {}
+
+
+def features_of(text: str, language: TurnLanguage) -> TurnFeatures:
+    """Computed once per text, as the service computes them once per turn at ingest."""
+    key = (text, language)
+    if key not in _features:
+        _features[key] = turn_features(text, language=language)
+    return _features[key]
+
+
+def simulate(customer: Customer, parses: dict[str, ParseResult], rules: RuleSetData) -> Outcome:
+    past: list[PastTurn] = []
+    for index, text in enumerate(customer.turns, start=1):
+        features = features_of(text, customer.language)
+        parse = parses[text]
+        decision = after_parse(CurrentTurn(text, features, False), parse, past, rules)
+        got_it = customer.kind == "covered" and understood(parse, customer.intent, rules)
+        if decision is not None:
+            return Outcome(customer, index, str(decision.reason), needless=got_it)
+        if got_it:
+            return Outcome(customer, None, None, served_turn=index)
+        past.append(PastTurn(text=text, features=features, nlu=parse, form_answer=False))
+    return Outcome(customer, None, None)
+
+
+def summarise(outcomes: Sequence[Outcome]) -> Summary:
+    first = outcomes[0].customer
+    turns = [o.handoff_turn for o in outcomes if o.handoff_turn is not None]
+    reasons: dict[str, int] = defaultdict(int)
+    for o in outcomes:
+        if o.reason:
+            reasons[o.reason] += 1
+    never = [o for o in outcomes if o.handoff_turn is None and o.served_turn is None]
+    return Summary(
+        source=first.source,
+        kind=first.kind,
+        customers=len(outcomes),
+        handed_over=len(turns),
+        median_turns=statistics.median(turns) if turns else None,
+        worst_turns=max(turns) if turns else None,
+        within_2=sum(1 for t in turns if t <= 2) / len(outcomes),
+        reasons=dict(sorted(reasons.items())),
+        never=len(never),
+        served=sum(1 for o in outcomes if o.served_turn is not None),
+        needless=sum(1 for o in outcomes if o.needless),
+        examples_never=[list(o.customer.turns) for o in never[:3]],
+    )
+
+
+def table(summaries: Sequence[Summary], max_turns: int) -> str:
+    lines = [
+        "| customers | kind | n | handed over | median turns to a person | worst | "
+        "within 2 turns | never (in " + str(max_turns) + ") | served by the bot | "
+        "needless handoffs | reasons |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for s in summaries:
+        reasons = ", ".join(f"{k} {v}" for k, v in s.reasons.items())
+        lines.append(
+            f"| {s.source} | {s.kind} | {s.customers} | {s.handed_over} "
+            f"| {'–' if s.median_turns is None else f'{s.median_turns:g}'} "
+            f"| {'–' if s.worst_turns is None else s.worst_turns} "
+            f"| {100 * s.within_2:.1f} % | {s.never} | {s.served} | {s.needless} | {reasons} |"
+        )
+    return "\n".join(lines)
+
+
+def rules_with(overrides: Sequence[str]) -> RuleSetData:
+    values: dict[str, Any] = {}
+    for item in overrides:
+        key, _, raw = item.partition("=")
+        current = getattr(DEFAULT_RULESET.thresholds, key, None)
+        if current is None or not raw:
+            raise SystemExit(f"--set wants THRESHOLD=VALUE with a Thresholds field, got {item!r}")
+        values[key] = type(current)(raw)
+    rules = DEFAULT_RULESET.model_copy(deep=True)
+    rules.thresholds = type(rules.thresholds).model_validate(
+        {**rules.thresholds.model_dump(), **values}
+    )
+    return rules
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=REPO / "models" / "assistant.tar.gz")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--heldout", type=Path, default=HELDOUT)
+    parser.add_argument(
+        "--uncovered",
+        type=Path,
+        action="append",
+        default=[],
+        help="more uncovered customers from a CSV text,label",
+    )
+    parser.add_argument(
+        "--covered",
+        type=Path,
+        action="append",
+        default=[],
+        help="more covered customers from a CSV text,label",
+    )
+    parser.add_argument(
+        "--no-shared",
+        action="store_true",
+        help="only --uncovered/--covered files and the held-out set",
+    )
+    parser.add_argument("--max-turns", type=int, default=5)
+    parser.add_argument(
+        "--sample", type=int, default=0, help="at most N customers per source, seeded (CI)"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="THRESHOLD=VALUE",
+        help="override a rule-set threshold, e.g. rephrase_threshold=0.45",
+    )
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="T=V,T=V",
+        help="also run these rule-set thresholds (comma-separated) in the same process",
+    )
+    parser.add_argument(
+        "--parses", type=Path, help="reuse texts.jsonl from an earlier run's parse directory"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=REPO / "bench" / "results" / "time_to_person.json"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    rng = random.Random(SEED)
+    rules = rules_with(args.set)
+    sources: list[list[Customer]] = []
+    if not args.no_shared:
+        sources.append(ha_customers(args.data_dir, args.max_turns, rng))
+        sources.append(clinc_customers(args.data_dir, args.max_turns, rng))
+    sources += [csv_customers(p, "uncovered", args.max_turns) for p in args.uncovered]
+    sources.append(heldout_customers(args.heldout, args.max_turns))
+    sources += [csv_customers(p, "covered", args.max_turns) for p in args.covered]
+    sources = [s for s in sources if s]
+    if args.sample:
+        sources = [random.Random(SEED).sample(s, min(args.sample, len(s))) for s in sources]
+    texts = [t for customers in sources for c in customers for t in c.turns]
+    with tempfile.TemporaryDirectory(prefix="ttp-bench-") as tmp:
+        if args.parses:
+            workdir = args.parses
+            parses = {}
+            for line in (workdir / "texts.jsonl").read_text(encoding="utf-8").splitlines():
+                row = json.loads(line)
+                parses[row["text"]] = ParseResult(
+                    text=row["text"],
+                    intent=Intent(name=row["intent"], confidence=row["confidence"] or 0.0),
+                    intent_ranking=[Intent(name=n, confidence=c) for n, c in row["ranking"]],
+                )
+        else:
+            parses = parse_texts(texts, args.model, Path(tmp))
+            keep = os.environ.get("TTP_BENCH_KEEP")
+            if keep:
+                Path(keep).mkdir(parents=True, exist_ok=True)
+                Path(keep, "texts.jsonl").write_text(
+                    (Path(tmp) / "parses" / "texts.jsonl").read_text("utf-8"), "utf-8"
+                )
+    summaries = []
+    for customers in sources:
+        outcomes = [simulate(c, parses, rules) for c in customers]
+        summaries.append(summarise(outcomes))
+    print(table(summaries, args.max_turns))
+    compared = []
+    for item in args.compare:
+        other = rules_with([*args.set, *item.split(",")])
+        rows = [summarise([simulate(c, parses, other) for c in customers]) for customers in sources]
+        print(f"\nWith {item}:\n" + table(rows, args.max_turns))
+        compared.append(
+            {
+                "set": item,
+                "thresholds": other.thresholds.model_dump(),
+                "results": [asdict(s) for s in rows],
+            }
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "command": " ".join(["bench/time_to_person.py", *argv]),
+        "model": str(args.model),
+        "thresholds": rules.thresholds.model_dump(),
+        "max_turns": args.max_turns,
+        "seed": SEED,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "seconds": round(time.perf_counter() - started, 1),
+        "results": [asdict(s) for s in summaries],
+        "compared": compared,
+    }
+    args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    print(f"\nJSON: {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,153 @@
+"""Each benchmark command runs on a small sample and reports the documented fields with
+sane values: what a reader of bench/*.md relies on when re-running the full commands."""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.bench.conftest import BOT_PYTHON, MODEL, REPO, read_json, run_bench
+
+sys.path.insert(0, str(REPO / "bench"))
+
+import datasets  # noqa: E402
+
+DETECTORS = {
+    "service (lexical + encoder)",
+    "service lexical only (v1)",
+    "encoder alone",
+    "lemma Jaccard",
+    "char 3-gram cosine",
+}
+
+
+def test_rephrase_benchmark_on_a_sample(shared_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "rephrase.json"
+    stdout = run_bench("rephrase.py", "--sample", "40", "--out", str(out))
+    assert "| STSb-nl test | Spearman | 40 |" in stdout
+    report = read_json(out)
+    assert [r["name"] for r in report["results"]] == ["stsb", "ha", "sick"]
+    assert report["encoder_load_maxrss_delta_kib"] > 0
+    for result in report["results"]:
+        assert set(result["scores"]) == DETECTORS
+        assert all(-1.0 <= v <= 1.0 for v in result["scores"].values())
+        assert result["embed_us_median"] > 0 and result["pair_us_median"] > 0
+    ha = report["results"][1]
+    assert ha["positives"] == 20  # stratified: both classes in a small sample
+    assert set(ha["operating_points"]) == {"0.35", "0.40", "0.45", "0.50"}
+
+
+def test_rephrase_benchmark_runs_any_pairs_file(tmp_path: Path) -> None:
+    pairs = tmp_path / "mine.csv"
+    with pairs.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["a", "b", "score_or_label"])
+        writer.writerows([
+            ("ik wil mijn meterstand doorgeven", "hoe geef ik de meterstand door", 1),
+            ("mijn factuur klopt niet", "de facturen kloppen niet", 1),
+            ("ik wil mijn meterstand doorgeven", "ik ga verhuizen", 0),
+            ("mijn factuur klopt niet", "wanneer komt de monteur", 0),
+        ])  # fmt: skip
+    out = tmp_path / "mine.json"
+    run_bench("rephrase.py", "--pairs", str(pairs), "--metric", "auc", "--out", str(out))
+    [result] = read_json(out)["results"]
+    # Two restatements against two new topics: the service ranks them perfectly.
+    assert result["scores"]["service (lexical + encoder)"] == 1.0
+    assert result["operating_points"]["0.45"] == {"recall": 1.0, "false_positive_rate": 0.0}
+
+
+@pytest.fixture(scope="module")
+def needs_rasa_venv() -> None:
+    if not BOT_PYTHON.exists():
+        pytest.fail(f"the Rasa venv is missing: {BOT_PYTHON} (make run sets it up)")
+
+
+def test_out_of_scope_benchmark_on_a_clinc150_sample(
+    shared_data: Path, tmp_path: Path, needs_rasa_venv: None
+) -> None:
+    out, svg = tmp_path / "clinc.json", tmp_path / "clinc.svg"
+    stdout = run_bench(
+        "intents.py", "--dataset", "clinc150", "--methods", "oos-intent",
+        "--sample-per-intent", "9", "--intents", "6", "--epochs", "3",
+        "--out", str(out), "--plot", str(svg),
+    )  # fmt: skip
+    assert "| oos-intent | top-1 | " in stdout and "(chosen on val)" in stdout
+    report = read_json(out)
+    assert report["test"] == {"in_scope": 18, "oos": 3}
+    assert {(r["method"], r["rule"]) for r in report["results"]} == {
+        ("oos-intent", "top-1"),
+        ("oos-intent", "project"),
+    }
+    for result in report["results"]:
+        assert result["trained_examples"] == 6 * 9 + 9  # the oos rows as out_of_scope
+        assert result["at_shipped"]["threshold"] == 0.55
+        chosen = result["at_chosen"]
+        assert 0.0 <= chosen["in_scope_accuracy"] <= 1.0 and 0.0 <= chosen["oos_recall"] <= 1.0
+        curve = result["test_curve"]
+        assert len(curve) == 100
+        # Raising the threshold never catches fewer out-of-scope queries.
+        recalls = [point["oos_recall"] for point in curve]
+        assert recalls == sorted(recalls)
+    drawing = svg.read_text(encoding="utf-8")
+    assert drawing.startswith("<svg") and "Rasa, threshold" in drawing
+    assert "BERT, threshold" in drawing and "oos-intent, project" in drawing
+
+
+def test_intent_benchmark_runs_any_intent_csv(
+    shared_data: Path, tmp_path: Path, needs_rasa_venv: None
+) -> None:
+    # BANKING77 through the generic CSV path: a sample written as text,label files.
+    splits = datasets.banking77(shared_data)
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    datasets.write_intents(datasets.sample_per_label(splits["train"], 8, labels=5), train)
+    datasets.write_intents(datasets.sample_per_label(splits["test"], 4, labels=5), test)
+    out = tmp_path / "banking.json"
+    run_bench(
+        "intents.py",
+        "--train",
+        str(train),
+        "--test",
+        str(test),
+        "--epochs",
+        "3",
+        "--out",
+        str(out),
+        "--plot",
+        str(tmp_path / "banking.svg"),
+    )
+    report = read_json(out)
+    assert report["test"] == {"in_scope": 20, "oos": 0}
+    # No out-of-scope rows: only the threshold method, and no sweep to draw.
+    assert {r["method"] for r in report["results"]} == {"threshold"}
+    for result in report["results"]:
+        assert 0.0 <= result["top1_accuracy"] <= 1.0
+        assert result["at_chosen"] is None and result["test_curve"] == []
+        assert result["at_shipped"]["oos_recall"] is None
+    assert not (tmp_path / "banking.svg").exists()
+
+
+def test_time_to_person_on_a_sample(
+    shared_data: Path, tmp_path: Path, needs_rasa_venv: None
+) -> None:
+    if not MODEL.exists():
+        pytest.fail(f"the shipped model is missing: {MODEL} (make run trains it)")
+    out = tmp_path / "ttp.json"
+    stdout = run_bench("time_to_person.py", "--sample", "6", "--max-turns", "3", "--out", str(out))
+    assert "| Home Assistant nl | uncovered | 6 |" in stdout
+    report = read_json(out)
+    assert report["thresholds"]["low_confidence"] == 0.55
+    by_source = {r["source"]: r for r in report["results"]}
+    assert set(by_source) == {"Home Assistant nl", "CLINC150 oos_test", "held-out covered needs"}
+    for result in by_source.values():
+        assert result["customers"] == 6
+        assert result["handed_over"] + result["never"] + result["served"] == 6
+        if result["handed_over"]:
+            assert 1 <= result["median_turns"] <= result["worst_turns"] <= 3
+            assert sum(result["reasons"].values()) == result["handed_over"]
+    covered = by_source["held-out covered needs"]
+    assert covered["needless"] <= covered["handed_over"]
+    assert not math.isnan(covered["within_2"])
