@@ -10,12 +10,12 @@ RASA := $(BOT_VENV)/bin/rasa
 MODEL := models/assistant.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find bot/data -name '*.yml' 2>/dev/null) bot/spacy_nl/meta.json
 
-.PHONY: run test venvs train spacy check-bot check-handoff test-bot test-handoff clean
+.PHONY: run test venvs train spacy check-bot check-handoff test-bot test-handoff test-bench clean
 
 run: venvs $(MODEL)
 	@scripts/run.sh
 
-test: venvs $(MODEL) check-bot check-handoff test-bot test-handoff
+test: venvs $(MODEL) check-bot check-handoff test-bot test-handoff test-bench
 
 venvs: $(BOT_VENV)/.installed $(SVC_VENV)/.installed
 
@@ -47,7 +47,7 @@ check-bot: $(BOT_VENV)/.installed
 	$(RASA) data validate --data bot/data --domain domain.yml --config config.yml --fail-on-warnings
 
 check-handoff: $(SVC_VENV)/.installed
-	$(SVC_VENV)/bin/ruff check handoff tests/handoff
+	$(SVC_VENV)/bin/ruff check handoff tests/handoff tests/bench
 	$(SVC_VENV)/bin/mypy --config-file handoff/pyproject.toml
 
 test-bot: $(BOT_VENV)/.installed $(MODEL)
@@ -55,6 +55,11 @@ test-bot: $(BOT_VENV)/.installed $(MODEL)
 
 test-handoff: $(SVC_VENV)/.installed $(MODEL)
 	$(SVC_VENV)/bin/pytest tests/handoff
+
+# Every benchmark on a small sample of ../shared/data, so the commands keep working; the
+# full runs are the README's commands.
+test-bench: venvs $(MODEL)
+	$(SVC_VENV)/bin/pytest tests/bench
 
 clean:
 	rm -rf models bot/spacy_nl .rasa var
