@@ -9,8 +9,6 @@ everything still pending or half-processed is picked up again.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from datetime import timedelta
@@ -22,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from handoff.conversations import store
 from handoff.conversations.models import Conversation, Message
 from handoff.db.session import session_scope
+from handoff.processing.runner import ConversationRunner
 from handoff.processing.turn import fail_turn, run_turn
 
 log = logging.getLogger(__name__)
@@ -44,75 +43,42 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.lease = timedelta(seconds=lease_seconds)
         self.grace_seconds = grace_seconds
-        self._limit = asyncio.Semaphore(concurrency)
-        self._wake = asyncio.Event()
-        self._running: dict[str, asyncio.Task[None]] = {}
-        self._loop_task: asyncio.Task[None] | None = None
-        self._stopping = False
+        self._runner = ConversationRunner[int](
+            name="turn-worker",
+            find=self._conversations_with_work,
+            acquire=self._acquire,
+            claim=self._next_message,
+            handle=self._turn,
+            release=self._release,
+            release_all=self._release_all,
+            # Safe: a conversation without unfinished messages or whose lease is held
+            # elsewhere is not found again.
+            rescan_after_drain=True,
+            poll_seconds=poll_seconds,
+            grace_seconds=grace_seconds,
+            concurrency=concurrency,
+        )
 
     async def start(self) -> None:
-        self._loop_task = asyncio.create_task(self._loop(), name="turn-worker")
+        await self._runner.start()
 
     async def stop(self) -> None:
-        """Lets the turn in progress finish (up to ``grace_seconds``), then stops.
-
-        Cancelling is the last resort: a cancelled task does not stop the database call
-        its thread is making, and that call must not outlive the engine.
-        """
-        self._stopping = True
-        self._wake.set()
-        tasks = [t for t in [self._loop_task, *self._running.values()] if t is not None]
-        if tasks:
-            _done, late = await asyncio.wait(tasks, timeout=self.grace_seconds)
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
-        # Half-done turns stay "processing"; freeing the leases lets the next start
-        # (or another replica) pick them up at once instead of after the lease.
-        await run_in_threadpool(self._release_all)
+        """Lets the turn in progress finish (up to ``grace_seconds``), then stops and
+        frees this worker's leases; half-done turns stay "processing" for the next
+        holder."""
+        await self._runner.stop()
 
     def notify(self) -> None:
         """New work was stored; look now rather than at the next poll."""
-        self._wake.set()
+        self._runner.notify()
 
-    async def _loop(self) -> None:
-        while not self._stopping:
-            try:
-                await self._scan()
-            except Exception:
-                log.exception("turn worker scan failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-            self._wake.clear()
-
-    async def _scan(self) -> None:
-        for conversation_id in await run_in_threadpool(self._conversations_with_work):
-            if self._stopping:
-                return
-            if conversation_id in self._running:
-                continue
-            if await run_in_threadpool(self._acquire, conversation_id):
-                self._running[conversation_id] = asyncio.create_task(
-                    self._drain(conversation_id), name=f"turns:{conversation_id}"
-                )
-
-    async def _drain(self, conversation_id: str) -> None:
+    async def _turn(self, message_id: int) -> bool:
         try:
-            async with self._limit:
-                while not self._stopping:
-                    message_id = await run_in_threadpool(self._next_message, conversation_id)
-                    if message_id is None:
-                        break
-                    try:
-                        await run_turn(self.app, message_id)
-                    except Exception as exc:
-                        log.exception("turn for message %s failed", message_id)
-                        await self._fail(message_id, exc)
-        finally:
-            self._running.pop(conversation_id, None)
-            await run_in_threadpool(self._release, conversation_id)
-            # Work stored while we were finishing would otherwise wait for the next poll.
-            self._wake.set()
+            await run_turn(self.app, message_id)
+        except Exception as exc:
+            log.exception("turn for message %s failed", message_id)
+            await self._fail(message_id, exc)
+        return True  # the next message of the conversation goes on regardless
 
     async def _fail(self, message_id: int, exc: Exception) -> None:
         try:

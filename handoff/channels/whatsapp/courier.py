@@ -8,8 +8,6 @@ may have reached Twilio) turns its message ``unknown`` rather than sending it ag
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,6 +27,7 @@ from handoff.conversations.events import topic
 from handoff.conversations.models import Contact, Conversation, Message
 from handoff.core.config import Settings
 from handoff.db.session import session_scope
+from handoff.processing.runner import ConversationRunner
 
 log = logging.getLogger(__name__)
 
@@ -97,69 +96,42 @@ class Courier:
         )
         # A claim older than this belongs to a process that died mid-send.
         self.lease = timedelta(seconds=2 * settings.twilio_timeout_seconds + 30)
-        self._limit = asyncio.Semaphore(settings.twilio_send_concurrency)
-        self._wake = asyncio.Event()
-        self._running: dict[str, asyncio.Task[None]] = {}
-        self._loop_task: asyncio.Task[None] | None = None
-        self._stopping = False
+        # No conversation lease: each message is claimed on its own (send_claimed_at).
+        self._runner = ConversationRunner[Job | str](
+            name="whatsapp-courier",
+            find=self._due_conversations,
+            claim=self._claim_next,
+            handle=self._send,
+            # No rescan when a drain ends: a conversation held up by a claim (in flight
+            # elsewhere, or left by a failed delivery) is still found, and would spin.
+            rescan_after_drain=False,
+            poll_seconds=settings.twilio_poll_seconds,
+            # Each send in flight is bounded by the Twilio timeout.
+            grace_seconds=settings.twilio_timeout_seconds + 5,
+            concurrency=settings.twilio_send_concurrency,
+        )
 
     async def start(self) -> None:
-        self._loop_task = asyncio.create_task(self._loop(), name="whatsapp-courier")
+        await self._runner.start()
 
     async def stop(self) -> None:
         """Lets sends in flight finish (each is bounded by the Twilio timeout)."""
-        self._stopping = True
-        self._wake.set()
-        tasks = [t for t in [self._loop_task, *self._running.values()] if t is not None]
-        if tasks:
-            _done, late = await asyncio.wait(
-                tasks, timeout=self.settings.twilio_timeout_seconds + 5
-            )
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
+        await self._runner.stop()
 
     def notify(self) -> None:
-        self._wake.set()
+        self._runner.notify()
 
-    async def _loop(self) -> None:
-        while not self._stopping:
-            try:
-                await self._scan()
-            except Exception:
-                log.exception("whatsapp courier scan failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.twilio_poll_seconds)
-            self._wake.clear()
-
-    async def _scan(self) -> None:
-        for conversation_id in await run_in_threadpool(self._due_conversations):
-            if self._stopping:
-                return
-            if conversation_id not in self._running:
-                self._running[conversation_id] = asyncio.create_task(
-                    self._drain(conversation_id), name=f"whatsapp:{conversation_id}"
-                )
-
-    async def _drain(self, conversation_id: str) -> None:
+    async def _send(self, job: Job | str) -> bool:
+        if not isinstance(job, Job):
+            return True  # AGAIN: look at the conversation again
         try:
-            async with self._limit:
-                while not self._stopping:
-                    job = await run_in_threadpool(self._claim_next, conversation_id)
-                    if job is None:
-                        break
-                    if job == AGAIN:
-                        continue
-                    assert isinstance(job, Job)
-                    try:
-                        await self._deliver(job)
-                    except Exception:
-                        # The claim stays: once it is stale the message is settled as
-                        # unknown (looked up), since the send may have gone out.
-                        log.exception("whatsapp delivery of message %s failed", job.message_id)
-                        break
-        finally:
-            self._running.pop(conversation_id, None)
+            await self._deliver(job)
+        except Exception:
+            # The claim stays: once it is stale the message is settled as unknown
+            # (looked up), since the send may have gone out.
+            log.exception("whatsapp delivery of message %s failed", job.message_id)
+            return False
+        return True
 
     async def _deliver(self, job: Job) -> None:
         if job.status == "unknown":
