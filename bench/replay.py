@@ -2,18 +2,22 @@
 conversations, from their stored per-turn features (no Rasa, no re-encoding).
 
     .venvs/handoff/bin/python bench/replay.py [--conversations 10000] [--runs 5]
-                                              [--db /tmp/replay-bench.db] [--generate N]
+                                              [--db /tmp/replay-bench.db | --url URL]
+                                              [--generate N]
 
 The history is the demo generator's (realistic Dutch turns through the real feature
 computation, handoffs decided by the live decision code), written once into a SQLite
 file and reused on later runs. Timed, each ``--runs`` times, in the same process:
 
+- ``load, json + collector``: the baseline for loading, as it was before: the json
+  module decoding the JSON columns and the cyclic garbage collector running throughout;
 - ``load``: the period query, rows → histories (what the API does before judging);
 - ``replay``: draft vs. active for every conversation, with the report (flips, totals);
 - ``baseline``: the active rule set's verdict per conversation only, without the draft,
   the comparison or the report (the per-conversation decision without replay
   bookkeeping);
-- ``end to end``: load + replay, what a supervisor waits for.
+- ``end to end``: ``replay_conversations``, the function behind the replay API (load +
+  replay), what a supervisor waits for.
 
 Prints median and p95 per measurement (p95 by nearest rank; with 5 runs it is the
 slowest run).
@@ -33,15 +37,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import create_engine, func, select  # noqa: E402
 
 from handoff.analytics.period import Period  # noqa: E402
 from handoff.conversations.models import Conversation  # noqa: E402
+from handoff.core.collector import collector_paused  # noqa: E402
 from handoff.db.migrate import upgrade  # noqa: E402
 from handoff.db.session import make_engine, make_sessionmaker, session_scope  # noqa: E402
 from handoff.demo.history import Options, generate  # noqa: E402
 from handoff.replay.engine import compare, judge  # noqa: E402
-from handoff.replay.period import conversation_ids, load_histories  # noqa: E402
+from handoff.replay.period import (  # noqa: E402
+    conversation_ids,
+    load_histories,
+    replay_conversations,
+)
 from handoff.replay.report import report  # noqa: E402
 from handoff.rulesets.defaults import DEFAULT_RULESET, RuleSetData  # noqa: E402
 
@@ -69,7 +78,8 @@ def ensure_history(url: str, conversations: int) -> None:
             have = int(session.scalar(select(func.count()).select_from(Conversation)) or 0)
             if have >= conversations:
                 return
-            per_day = math.ceil(conversations / DAYS / 0.85)  # weekends are half as busy
+            # Weekends are half as busy and the generator rounds per day: aim a little high.
+            per_day = math.ceil(conversations / DAYS / 0.8)
             print(f"writing the demo history ({per_day}/day over {DAYS} days) …", flush=True)
             generate(session, Options(days=DAYS, per_day=per_day, end=END, seed=11))
     finally:
@@ -94,7 +104,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--conversations", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--db", default="/tmp/replay-bench.db")
+    parser.add_argument("--db", default="/tmp/replay-bench.db", help="SQLite file")
+    parser.add_argument("--url", help="a database URL instead of --db (PostgreSQL)")
     parser.add_argument(
         "--generate",
         type=int,
@@ -103,7 +114,7 @@ def main() -> int:
         "to reach --conversations for the replay timings",
     )
     args = parser.parse_args()
-    url = f"sqlite:///{args.db}"
+    url = args.url or f"sqlite:///{args.db}"
     stored = args.generate or args.conversations
     ensure_history(url, stored)
 
@@ -121,19 +132,29 @@ def main() -> int:
     judge(histories[0], active)
 
     def load() -> object:
-        with session_scope(factory) as session:
+        with session_scope(factory) as session, collector_paused():
             return load_histories(session, ids)
 
     def replay() -> object:
-        return report([compare(h, draft=draft, active=active) for h in histories], active_version=1)
+        with collector_paused():
+            return report(
+                [compare(h, draft=draft, active=active) for h in histories], active_version=1
+            )
 
     def baseline() -> object:
-        return [judge(h, active) for h in histories]
+        with collector_paused():
+            return [judge(h, active) for h in histories]
+
+    # How loading went before: the json module and the collector running throughout.
+    plain_factory = make_sessionmaker(create_engine(url))
+
+    def load_plain() -> object:
+        with session_scope(plain_factory) as session:
+            return load_histories(session, ids)
 
     def end_to_end() -> object:
         with session_scope(factory) as session:
-            loaded = load_histories(session, ids)
-        return report([compare(h, draft=draft, active=active) for h in loaded], active_version=1)
+            return replay_conversations(session, ids, draft)
 
     result = report([compare(h, draft=draft, active=active) for h in histories], active_version=1)
     print(
@@ -142,15 +163,16 @@ def main() -> int:
         f"(unknown after a real handoff: {result.draft.unknown})"
     )
     n, stored_n = len(histories), len(ids)
-    print(f"{'measurement':<32} {'median s':>9} {'p95 s':>9}")
+    print(f"{'measurement':<36} {'median s':>9} {'p95 s':>9}")
     for name, step in (
         (f"baseline, active only ({n})", baseline),
         (f"replay, draft vs active ({n})", replay),
-        (f"load from SQLite ({stored_n})", load),
+        (f"load, json + collector ({stored_n})", load_plain),
+        (f"load ({stored_n})", load),
         (f"end to end ({stored_n})", end_to_end),
     ):
         times = timed(args.runs, step)
-        print(f"{name:<32} {statistics.median(times):>9.2f} {p95(times):>9.2f}", flush=True)
+        print(f"{name:<36} {statistics.median(times):>9.2f} {p95(times):>9.2f}", flush=True)
     engine.dispose()
     return 0
 

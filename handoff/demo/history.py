@@ -20,10 +20,17 @@ from sqlalchemy.orm import Session
 
 from handoff.conversations.models import Contact, Conversation, Handoff, Message
 from handoff.conversations.state import Outcome
-from handoff.demo.writer import GENERATED_PREFIX, Script, ScriptHandoff, ScriptTurn, Writer, nlu_of
+from handoff.demo.writer import (
+    GENERATED_PREFIX,
+    Script,
+    ScriptHandoff,
+    ScriptTurn,
+    Writer,
+    features_of,
+    nlu_of,
+)
 from handoff.escalation import signals
 from handoff.escalation.decision import Decision, Reason
-from handoff.escalation.features import turn_features
 from handoff.escalation.signals import BotAnswer, CurrentTurn, PastTurn
 from handoff.feedback.models import CsatResponse
 from handoff.rasa.schemas import BotMessage, ParseResult, RespondResult
@@ -219,7 +226,7 @@ def decide(turns: list[ScriptTurn], rules: RuleSetData) -> tuple[list[ScriptTurn
     past: list[PastTurn] = []
     done: list[ScriptTurn] = []
     for turn in turns:
-        features = turn_features(turn.text)
+        features = features_of(turn.text)
         current = CurrentTurn(turn.text, features, False)
         parse = ParseResult.model_validate(nlu_of(turn))
         decision = signals.after_parse(current, parse, past, rules)

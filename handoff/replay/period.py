@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import select
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from handoff.analytics.period import Period
 from handoff.conversations.models import Conversation, Handoff, Message
+from handoff.core.collector import collector_paused
 from handoff.replay.engine import compare
 from handoff.replay.history import History, StoredMessage, history_of
 from handoff.replay.report import ReplayReport, report
@@ -34,13 +37,13 @@ MESSAGE_COLUMNS = (
 )
 
 
-def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+def chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
 
 
-def conversation_ids(session: Session, period: Period) -> list[str]:
-    begin, until = period.bounds()
+def ids_between(session: Session, begin: datetime, until: datetime) -> list[str]:
+    """The conversations created in ``[begin, until)``, oldest first."""
     return list(
         session.scalars(
             select(Conversation.id)
@@ -50,9 +53,24 @@ def conversation_ids(session: Session, period: Period) -> list[str]:
     )
 
 
-def load_histories(session: Session, ids: Sequence[str]) -> list[History]:
-    histories: list[History] = []
-    for chunk in _chunks(ids):
+def conversation_ids(session: Session, period: Period) -> list[str]:
+    return ids_between(session, *period.bounds())
+
+
+@dataclass(frozen=True)
+class StoredConversation:
+    """One conversation's rows as replay and analytics read them: the conversation, its
+    messages in log order without the agents' (replay never reads them), its handoffs in
+    id order."""
+
+    conversation: Conversation
+    messages: list[StoredMessage]
+    handoffs: list[Handoff]
+
+
+def load_stored(session: Session, ids: Sequence[str]) -> Iterator[StoredConversation]:
+    """The rows of ``ids``, in that order, a chunk of conversations per query."""
+    for chunk in chunks(ids):
         conversations = {
             c.id: c for c in session.scalars(select(Conversation).where(Conversation.id.in_(chunk)))
         }
@@ -68,25 +86,36 @@ def load_histories(session: Session, ids: Sequence[str]) -> list[History]:
             select(Handoff).where(Handoff.conversation_id.in_(chunk)).order_by(Handoff.id)
         ):
             handoffs[handoff.conversation_id].append(handoff)
+        session.expunge_all()  # detached, the loaded rows stay readable; keep memory flat
         for conversation_id in chunk:
-            conversation = conversations[conversation_id]
-            histories.append(
-                history_of(
-                    conversation_id=conversation.id,
-                    channel=conversation.channel,
-                    created_at=conversation.created_at,
-                    messages=messages[conversation_id],
-                    handoffs=handoffs[conversation_id],
-                )
+            yield StoredConversation(
+                conversations[conversation_id], messages[conversation_id], handoffs[conversation_id]
             )
-        session.expunge_all()  # the rows are not needed any more; keep memory flat
-    return histories
+
+
+def load_histories(session: Session, ids: Sequence[str]) -> list[History]:
+    return [
+        history_of(
+            conversation_id=stored.conversation.id,
+            channel=stored.conversation.channel,
+            created_at=stored.conversation.created_at,
+            messages=stored.messages,
+            handoffs=stored.handoffs,
+        )
+        for stored in load_stored(session, ids)
+    ]
+
+
+def replay_conversations(session: Session, ids: Sequence[str], draft: RuleSetData) -> ReplayReport:
+    """The draft against the active rule set over the conversations ``ids``."""
+    with collector_paused():
+        version, active = active_ruleset(session)
+        histories = load_histories(session, ids)
+        return report(
+            [compare(h, draft=draft, active=active) for h in histories], active_version=version
+        )
 
 
 def replay_period(session: Session, period: Period, draft: RuleSetData) -> ReplayReport:
-    """The draft against the active rule set over the conversations of ``period``."""
-    version, active = active_ruleset(session)
-    histories = load_histories(session, conversation_ids(session, period))
-    return report(
-        [compare(h, draft=draft, active=active) for h in histories], active_version=version
-    )
+    """The draft against the active rule set over the conversations created in ``period``."""
+    return replay_conversations(session, conversation_ids(session, period), draft)

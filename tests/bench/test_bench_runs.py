@@ -151,3 +151,29 @@ def test_time_to_person_on_a_sample(
     covered = by_source["held-out covered needs"]
     assert covered["needless"] <= covered["handed_over"]
     assert not math.isnan(covered["within_2"])
+
+
+def test_replay_benchmark_on_a_sample(tmp_path: Path) -> None:
+    stdout = run_bench(
+        "replay.py", "--conversations", "300", "--runs", "1", "--db", str(tmp_path / "r.db")
+    )
+    assert "300 conversations" in stdout
+    # The draft allows a third failed turn: real handoffs after the second become
+    # "onbekend na beurt 2" (flipped away, unknown after), and nothing flips to a person.
+    flips = stdout.split("the draft flips ", 1)[1]
+    to_person, away = int(flips.split()[0]), int(flips.split(" and ")[1].split()[0])
+    assert to_person == 0 and away > 0
+    assert f"(unknown after a real handoff: {away})" in stdout
+    timings = {
+        line.rsplit(None, 2)[0]: (float(line.split()[-2]), float(line.split()[-1]))
+        for line in stdout.splitlines()
+        if line.startswith(("baseline", "replay,", "load", "end to end"))
+    }
+    assert set(timings) == {
+        "baseline, active only (300)",
+        "replay, draft vs active (300)",
+        "load, json + collector (300)",
+        "load (300)",
+        "end to end (300)",
+    }
+    assert all(0 < median <= p95 for median, p95 in timings.values())

@@ -9,8 +9,8 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 
 from handoff.analytics.export import to_csv
-from handoff.analytics.gaps import GapGroup, knowledge_gaps
-from handoff.analytics.load import analyse
+from handoff.analytics.gaps import GapGroup
+from handoff.analytics.load import analyse, period_gaps
 from handoff.analytics.metrics import AnalyticsReport
 from handoff.analytics.period import Period
 from handoff.analytics.views import CHARTS
@@ -18,7 +18,6 @@ from handoff.api.deps import CurrentSupervisor, SessionDep
 from handoff.api.pages import PageSupervisor
 from handoff.api.routes.replay import period_or_422
 from handoff.api.templating import render
-from handoff.replay.period import conversation_ids, load_histories
 from handoff.rulesets.store import active_ruleset
 
 router = APIRouter(tags=["analytics"])
@@ -85,10 +84,7 @@ def gaps(
     start: date | None = None,
     end: date | None = None,
 ) -> list[GapGroup]:
-    period = _chosen(session, start, end)
-    _version, rules = active_ruleset(session)
-    histories = load_histories(session, conversation_ids(session, period))
-    return knowledge_gaps(histories, rules)
+    return period_gaps(session, _chosen(session, start, end))
 
 
 @router.get("/supervisor/analytics", response_class=HTMLResponse, include_in_schema=False)
