@@ -238,7 +238,7 @@ def send_message(
     return effects
 
 
-def close(session: Session, *, conversation_id: str, account: Account) -> Effects:
+def close(session: Session, *, conversation_id: str, account: Account, org_name: str) -> Effects:
     conversation = load_conversation(session, conversation_id)
     check_may_act(conversation, account)
     was_waiting = conversation.state == State.waiting
@@ -254,7 +254,7 @@ def close(session: Session, *, conversation_id: str, account: Account) -> Effect
     )
     session.flush()
     effects = Effects(result={"conversation_id": conversation.id, "state": "closed"})
-    if (question := ask_csat(session, conversation)) is not None:
+    if (question := ask_csat(session, conversation, org_name=org_name)) is not None:
         effects.message_ids.append(question.id)
     effects.publish(topic(conversation.id), state_event(conversation, None))
     if was_waiting:

@@ -146,14 +146,19 @@ ASK_PERSON = [
     "doorverbinden met een medewerker aub",
 ]
 REPHRASE_ASK = ("Sorry, dat begreep ik niet goed. Kun je het anders zeggen?", "utter_ask_rephrase")
-THANKS = ["bedankt", "dank je wel", "top, bedankt!", "dankjewel"]
+# Taking leave: the bot says goodbye and the live turn closes the conversation as resolved
+# by the bot and asks the satisfaction question (processing/resolution.py).
+FAREWELLS = ["bedankt, fijne dag", "dank je wel, doei", "top, bedankt!", "dankjewel, dat was het"]
 AGENT_REPLIES = [
     "Goedemiddag, ik kijk even met je mee.",
     "Ik zie je vraag, een moment.",
     "Dat heb ik voor je aangepast.",
     "Is er verder nog iets waarmee ik je kan helpen?",
 ]
-SMALL_TALK_ANSWER = ("Graag gedaan!", "utter_you_are_welcome")
+GOODBYE_ANSWER = (
+    "Fijne dag nog! Heb je later nog een vraag, dan kun je hier altijd terecht.",
+    "utter_goodbye",
+)
 
 
 @dataclass(frozen=True)
@@ -191,10 +196,10 @@ def _candidate_turns(rng: random.Random, topic: str) -> list[ScriptTurn]:
         turns.append(_turn(text, intent, confidence, at, rng))
         at += rng.randint(15, 90)
 
-    if roll < 0.55:  # asked, understood, maybe thanked
+    if roll < 0.55:  # asked, understood, maybe took leave
         add(rng.choice(asks), topic, rng.uniform(0.7, 0.99))
         if rng.random() < 0.5:
-            add(rng.choice(THANKS), "thanks", rng.uniform(0.8, 0.99))
+            add(rng.choice(FAREWELLS), "goodbye", rng.uniform(0.8, 0.99))
     elif roll < 0.67:  # not understood, then rephrased
         first, second = rng.sample(asks, 2) if len(asks) > 1 else (asks[0], asks[0])
         add(first, topic, rng.uniform(0.3, 0.5))
@@ -213,8 +218,8 @@ def _candidate_turns(rng: random.Random, topic: str) -> list[ScriptTurn]:
 
 
 def _answer(turn: ScriptTurn, rules: RuleSetData) -> list[tuple[str, str | None]]:
-    if turn.intent == "thanks":
-        return [SMALL_TALK_ANSWER]
+    if turn.intent == "goodbye":
+        return [GOODBYE_ANSWER]
     if turn.confidence < rules.thresholds.low_confidence or turn.intent not in TOPICS:
         return [REPHRASE_ASK]
     text, response = TOPICS[turn.intent][1]
@@ -264,12 +269,12 @@ def _script(
     turns, decision = decide(_candidate_turns(rng, topic), rules)
     script = Script(created, turns, channel=channel, contact_key=contact, generated=True)
     if decision is None:
-        thanked = any(t.intent == "thanks" for t in turns)
-        script.outcome = Outcome.resolved_by_bot if thanked else Outcome.expired
+        said_goodbye = any(t.intent == "goodbye" for t in turns)
+        script.outcome = Outcome.resolved_by_bot if said_goodbye else Outcome.expired
         script.csat = (
-            rng.choices([3, 4, 5], [2, 5, 4])[0] if thanked and rng.random() < 0.4 else None
+            rng.choices([3, 4, 5], [2, 5, 4])[0] if said_goodbye and rng.random() < 0.4 else None
         )
-        script.csat_asked = thanked
+        script.csat_asked = said_goodbye
         return script
     wait = timedelta(seconds=int(rng.lognormvariate(5.0, 0.9)))
     if channel == "web" and rng.random() < 0.08:

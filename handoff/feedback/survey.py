@@ -1,6 +1,7 @@
 """The satisfaction question after a conversation closes, and the customer's answer.
 
-When an agent closes a conversation (or it is resolved), the service asks the rule set's
+When an agent closes a conversation, or the bot resolves it (the customer took leave:
+``processing/resolution.py``), the service asks the rule set's
 ``csat_question`` text with five buttons (1–5). The answer arrives in a closed
 conversation, in any channel: ``record_csat_reply`` is the one entry point the channels
 call before they refuse a message to a closed conversation. It accepts a button payload
@@ -19,7 +20,6 @@ from sqlalchemy.orm import Session
 from handoff.conversations import store
 from handoff.conversations.models import Conversation, Message
 from handoff.conversations.state import State
-from handoff.core.config import get_settings
 from handoff.feedback.models import CsatResponse
 from handoff.processing.outbox import enqueue_outbound
 from handoff.rulesets.store import active_ruleset
@@ -40,14 +40,11 @@ def response_of(session: Session, conversation_id: str) -> CsatResponse | None:
     )
 
 
-def ask_csat(
-    session: Session, conversation: Conversation, *, org_name: str | None = None
-) -> Message | None:
+def ask_csat(session: Session, conversation: Conversation, *, org_name: str) -> Message | None:
     """Asks once per conversation; returns the question to dispatch after the commit, or
     None when it was asked before."""
     if response_of(session, conversation.id) is not None:
         return None
-    org_name = org_name or get_settings().org_name
     version, rules = active_ruleset(session)
     at = store.now()
     question = enqueue_outbound(

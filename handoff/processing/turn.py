@@ -31,6 +31,7 @@ from handoff.escalation.features import TurnFeatures, TurnLanguage, turn_feature
 from handoff.escalation.signals import BotAnswer, CurrentTurn, PastTurn
 from handoff.escalation.text import normalise
 from handoff.processing.outbox import dispatch_all, enqueue_outbound
+from handoff.processing.resolution import close_resolved, says_goodbye
 from handoff.rasa.client import RasaClient, RasaUnavailable
 from handoff.rasa.schemas import BotMessage, ParseResult, RespondResult
 from handoff.rulesets.defaults import RuleSetData
@@ -288,6 +289,7 @@ def _bot_payload(message: BotMessage) -> dict[str, Any]:
 class Finished:
     dispatch_ids: list[int]
     handoff: dict[str, Any] | None  # the queue event, when the turn handed over
+    resolved: bool = False  # the bot said goodbye and closed the conversation
 
 
 def _store_outcome(app: FastAPI, turn: TurnInput, outcome: TurnOutcome) -> Finished:
@@ -314,10 +316,26 @@ def _store_outcome(app: FastAPI, turn: TurnInput, outcome: TurnOutcome) -> Finis
             for bot_message in outcome.bot_messages
         ]
         handoff_event = None
+        resolved = False
         if outcome.decision is not None:
             handoff_event = _hand_over(session, app, turn, conversation, outcome.decision, ids)
+        elif says_goodbye(outcome.bot_messages):
+            resolved = _resolve(session, app, conversation, ids)
         message.processing_status = "done"
-        return Finished(ids, handoff_event)
+        return Finished(ids, handoff_event, resolved)
+
+
+def _resolve(
+    session: Session, app: FastAPI, conversation: Conversation, dispatch_ids: list[int]
+) -> bool:
+    try:
+        with session.begin_nested():
+            asked = close_resolved(session, conversation, org_name=app.state.settings.org_name)
+    except IllegalTransition:
+        log.warning("conversation %s left state bot during its turn", conversation.id)
+        return False
+    dispatch_ids.extend(asked)
+    return True
 
 
 def _hand_over(
@@ -364,6 +382,18 @@ async def _finish(app: FastAPI, turn: TurnInput, outcome: TurnOutcome, *, tell_r
     await dispatch_all(app, finished.dispatch_ids)
     if finished.handoff is not None:
         await announce_handoff(app, finished.handoff, tell_rasa=tell_rasa)
+    if finished.resolved:
+        await app.state.broadcaster.publish(
+            topic(turn.conversation_id),
+            {
+                "type": "state",
+                "conversation_id": turn.conversation_id,
+                "state": State.closed.value,
+                "agent_id": None,
+                "agent_name": None,
+                "queue_position": None,
+            },
+        )
 
 
 async def announce_handoff(app: FastAPI, queue_event: dict[str, Any], *, tell_rasa: bool) -> None:

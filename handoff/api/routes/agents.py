@@ -143,7 +143,12 @@ async def close(
     conversation_id: str, request: Request, staff: CurrentStaff, session: SessionDep
 ) -> dict[str, Any]:
     return await _act(
-        request, session, operations.close, conversation_id=conversation_id, account=staff.account
+        request,
+        session,
+        operations.close,
+        conversation_id=conversation_id,
+        account=staff.account,
+        org_name=request.app.state.settings.org_name,
     )
 
 

@@ -111,7 +111,7 @@ def test_closing_a_waiting_conversation_takes_it_off_the_queue(app: FastAPI) -> 
     conversation_id = waiting_conversation(app)
     anna = create_staff(app, "anna@example.nl")
 
-    effects = act(app, anna, "close", conversation_id=conversation_id)
+    effects = act(app, anna, "close", conversation_id=conversation_id, org_name="Energie")
 
     stored = stored_conversation(app, conversation_id)
     assert stored.state == State.closed and stored.outcome == Outcome.resolved_by_agent

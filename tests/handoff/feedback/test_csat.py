@@ -1,5 +1,5 @@
-"""The satisfaction question: asked when an agent closes, answered with a button or a
-digit in the web widget, stored once."""
+"""The satisfaction question: asked when an agent closes or the bot resolves the
+conversation, answered with a button or a digit in the web widget, stored once."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from handoff.audit.models import AuditEntry
 from handoff.conversations.models import Conversation, Message
 from handoff.feedback.models import CsatResponse
 from tests.handoff.accounts.staff import login_agent
@@ -17,9 +18,18 @@ from tests.handoff.fake_rasa import FakeRasa
 QUESTION = "Hoe tevreden ben je over dit gesprek? Geef een cijfer van 1 tot 5."
 
 
+GOODBYE = "Fijne dag nog! Heb je later nog een vraag, dan kun je hier altijd terecht."
+
+
 @pytest.fixture
 def client(sqlite_url: str) -> Iterator[TestClient]:
-    rasa = FakeRasa(intents={"ik wil een medewerker": ("request_human", 0.95)})
+    rasa = FakeRasa(
+        intents={
+            "ik wil een medewerker": ("request_human", 0.95),
+            "dank je, doei": ("goodbye", 0.95),
+        },
+        replies={"goodbye": [{"text": GOODBYE, "response": "utter_goodbye"}]},
+    )
     with TestClient(make_app(sqlite_url, rasa)) as test_client:
         yield test_client
 
@@ -88,4 +98,34 @@ def test_a_typed_digit_is_an_answer_and_other_text_is_refused(client: TestClient
         select(Conversation).where(Conversation.id == customer.conversation_id),
     )
     assert conversation.state == "closed"
+    customer.close()
+
+
+def test_a_goodbye_resolves_the_conversation_and_asks_the_question(client: TestClient) -> None:
+    customer = Customer(client)
+    customer.connect()
+    customer.say("dank je, doei")
+    farewell = customer.receive_until(lambda f: f["type"] == "message" and f["author"] == "bot")
+    assert farewell["text"] == GOODBYE
+    asked = customer.receive_until(lambda f: f["type"] == "message" and f["text"] == QUESTION)
+    assert asked["author"] == "system" and len(asked["buttons"]) == 5
+    state = customer.receive_until(lambda f: f["type"] == "state")
+    assert state["state"] == "closed"
+    [closed] = rows(
+        client.app,  # type: ignore[arg-type]
+        select(Conversation).where(Conversation.id == customer.conversation_id),
+    )
+    assert (closed.state, closed.outcome) == ("closed", "resolved_by_bot")
+    [entry] = rows(
+        client.app,  # type: ignore[arg-type]
+        select(AuditEntry).where(AuditEntry.object_id == customer.conversation_id),
+    )
+    assert entry.action == "conversation.resolved_by_bot"
+
+    ack = customer.say("5")
+    assert ack["type"] == "ack"
+    assert _response(client, customer.conversation_id).score == 5
+    # Anything else now belongs in a new conversation (the widget starts one).
+    error = customer.say("nog een vraag")
+    assert error["type"] == "error" and error["code"] == "conversation_closed"
     customer.close()
