@@ -59,12 +59,10 @@ DAYS = 42
 
 
 def draft_rules() -> RuleSetData:
-    """A realistic draft: one more failed turn allowed, a stricter rephrase, a new
-    backstop phrase and a new frustration marker."""
+    """A realistic draft: one more failed turn allowed, a new backstop phrase and a new
+    frustration marker."""
     draft = DEFAULT_RULESET.model_copy(deep=True)
-    draft.thresholds = draft.thresholds.model_copy(
-        update={"low_confidence_turns": 3, "rephrase_threshold": 0.45}
-    )
+    draft.thresholds = draft.thresholds.model_copy(update={"low_confidence_turns": 3})
     draft.backstop_phrases["nl"] = [*draft.backstop_phrases["nl"], "terugbellen"]
     draft.frustration_markers.weak["nl"] = [*draft.frustration_markers.weak["nl"], "geen zin"]
     return draft
