@@ -121,6 +121,12 @@ class ConversationRunner(Generic[Item]):
             if conversation_id in self._running:
                 continue
             if self._acquire is None or await run_in_threadpool(self._acquire, conversation_id):
+                if self._stopping:
+                    # stop() began while the lease was being taken: it waits only for
+                    # the drains it saw, so start none, and give the lease back.
+                    if self._release is not None:
+                        await run_in_threadpool(self._release, conversation_id)
+                    return
                 self._running[conversation_id] = asyncio.create_task(
                     self._drain(conversation_id), name=f"{self.name}:{conversation_id}"
                 )

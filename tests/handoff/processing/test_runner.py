@@ -5,6 +5,7 @@ freed, and a stop that finishes the work in flight and starts nothing new."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable
 
@@ -202,4 +203,37 @@ async def test_a_lease_whose_release_failed_is_freed_at_stop() -> None:
     await asyncio.sleep(0.05)
     assert inbox.leases == {"a"}
     await runner.stop()
+    assert inbox.leases == set()
+
+
+async def test_a_lease_taken_while_stopping_is_given_back_before_stop_returns() -> None:
+    inbox = Inbox({"a": ["een"]})
+    entered, proceed = threading.Event(), threading.Event()
+    take = inbox.acquire
+
+    def slow_acquire(conversation_id: str) -> bool:
+        entered.set()
+        proceed.wait(5)
+        return take(conversation_id)
+
+    give_back = inbox.release
+
+    def slow_release(conversation_id: str) -> None:
+        time.sleep(0.1)  # a database round trip
+        give_back(conversation_id)
+
+    inbox.acquire = slow_acquire  # type: ignore[method-assign]
+    inbox.release = slow_release  # type: ignore[method-assign]
+    runner = inbox.runner()
+    await runner.start()
+    await until(entered.is_set)
+    stopping = asyncio.create_task(runner.stop())
+    await asyncio.sleep(0.05)
+    proceed.set()  # the lease is granted after stop() began
+    await stopping
+    released_at_stop = list(inbox.released)
+    await asyncio.sleep(0.3)
+    # Nothing of this runner touches the database after stop() returned.
+    assert inbox.released == released_at_stop == ["a"]
+    assert inbox.handled == [] and inbox.work == {"a": ["een"]}
     assert inbox.leases == set()
