@@ -147,7 +147,8 @@ def facts_of(
             messages=messages,
             handoffs=handoffs,
         )
-        bot_turns = sum(1 for t in history.turns if t.responded)
+        # The first bot phase: the turns before the first handoff, not after a hand-back.
+        bot_turns = sum(1 for t in history.phases[0].turns if t.responded)
     return ConversationFacts(
         id=conversation.id,
         contact_id=conversation.contact_id,

@@ -3,8 +3,9 @@
 A turn *failed* when the NLU did not understand it (below the live threshold or out of
 scope, as ``confidence.assess`` judges; form answers excluded: their validator judges
 them), or when it restated an earlier need (``rephrase.rephrases``, the live signal's
-own grouping). Only turns up to a conversation's first handoff are looked at: after it,
-a person answered.
+own grouping). Only turns the bot judged are looked at: those of every bot phase (up to
+the first handoff, and again after a person handed the conversation back), not what a
+person answered in between. As live, a restatement is of a need in the same bot phase.
 
 Turns are grouped greedily in log order with the rephrase signal's own ``similarity``
 and the rule set's ``rephrase_threshold``: a turn joins the group whose first members it
@@ -47,27 +48,33 @@ class FailedTurn:
 def failed_turns(history: History, rules: RuleSetData) -> list[FailedTurn]:
     threshold, margin = rules.thresholds.low_confidence, rules.thresholds.ambiguity_margin
     failed: list[FailedTurn] = []
-    past: list[PastTurn] = []
-    reached = history.real_turn is not None
-    for turn in history.turns:
-        if turn.features is None:
-            continue
-        why = None
-        if turn.nlu is not None and not turn.form_answer:
-            verdict = assess(turn.nlu, threshold, margin).verdict.value
-            if verdict in ("low_confidence", "out_of_scope"):
-                why = verdict
-        if why is None:
-            current = CurrentTurn(turn.text, turn.features, turn.form_answer)
-            if rephrases(rephrase_history(past, current), rules.thresholds.rephrase_threshold):
-                why = "rephrase"
-        if why is not None and states_a_need(turn.features):
-            failed.append(
-                FailedTurn(
-                    history.conversation_id, turn.message_id, turn.text, turn.features, why, reached
+    reached = any(h.turn is not None for h in history.handoffs)
+    for phase in history.phases:
+        past: list[PastTurn] = []
+        for turn in phase.turns:
+            if turn.features is None:
+                continue
+            why = None
+            if turn.nlu is not None and not turn.form_answer:
+                verdict = assess(turn.nlu, threshold, margin).verdict.value
+                if verdict in ("low_confidence", "out_of_scope"):
+                    why = verdict
+            if why is None:
+                current = CurrentTurn(turn.text, turn.features, turn.form_answer)
+                if rephrases(rephrase_history(past, current), rules.thresholds.rephrase_threshold):
+                    why = "rephrase"
+            if why is not None and states_a_need(turn.features):
+                failed.append(
+                    FailedTurn(
+                        history.conversation_id,
+                        turn.message_id,
+                        turn.text,
+                        turn.features,
+                        why,
+                        reached,
+                    )
                 )
-            )
-        past.append(turn.as_past())
+            past.append(turn.as_past())
     return failed
 
 

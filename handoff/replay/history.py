@@ -1,14 +1,17 @@
-"""A conversation as replay sees it: its customer turns up to the first handoff, each
-with what the service stored at the time, and what really happened.
+"""A conversation as replay sees it: its bot phases, each with the customer turns the
+bot judged and the real handoff that ended it (if any), each turn with what the service
+stored at the time.
 
 Pure: ``history_of`` turns already-loaded rows into a ``History``; the period query in
 ``period.py`` loads them.
 
 A *turn* is a customer message the service judged while the bot owned the conversation:
 its stored features are present and it was not routed to the agents. Turns are
-numbered 1, 2, … in log order. A conversation's replay ends at its first handoff (the
-first system text ``handoff`` or ``bot_failure`` in the log): the customer reached a
-person there, and anything later depends on what that person did.
+numbered 1, 2, … in log order over the whole conversation. A *bot phase* runs from the
+start, or from a hand-back to the bot (system text ``handback``), to a handoff (system
+text ``handoff`` or ``bot_failure``) or the end of the log; between a handoff and the
+hand-back a person owned the conversation, and nothing there is a turn. As live
+(``processing/turn.py``), each bot phase is judged on its own turns only.
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from handoff.conversations.models import Handoff
+from handoff.conversations.store import as_utc
 from handoff.escalation.features import TurnFeatures
 from handoff.escalation.signals import BotAnswer, PastTurn
 from handoff.rasa.schemas import ActionRun, BotMessage, Button, ParseResult, RespondResult
 
 HANDOFF_TEXT_KEYS = frozenset({"handoff", "bot_failure"})
+HANDBACK_TEXT_KEY = "handback"
 
 
 class StoredMessage(Protocol):
@@ -65,7 +70,7 @@ class StoredTurn:
     submitted: bool = False
     answers: tuple[BotMessage, ...] = ()
     actions: tuple[ActionRun, ...] = ()
-    handed_over: bool = False  # the real first handoff followed this turn
+    handed_over: bool = False  # the real handoff that ended its bot phase followed it
 
     def as_past(self) -> PastTurn:
         assert self.features is not None
@@ -87,16 +92,44 @@ class StoredTurn:
 
 
 @dataclass(frozen=True)
+class RealHandoff:
+    """A handoff that really happened: the episode's first Handoff row (a transfer or
+    requeue adds rows with the same ``requested_at``, they are the same request)."""
+
+    turn: int | None  # the turn it followed; None when no judged turn preceded it
+    reason: str | None  # None: the log has the handoff text but no Handoff row for it
+    evidence: str | None
+
+
+@dataclass(frozen=True)
+class Phase:
+    """The bot's turns from the start or a hand-back up to a handoff or the end."""
+
+    turns: tuple[StoredTurn, ...]
+    handoff: RealHandoff | None = None  # the real handoff that ended it
+    handed_back: bool = False  # a person gave the conversation back: another phase follows
+
+
+@dataclass(frozen=True)
 class History:
     conversation_id: str
     channel: str
     created_at: datetime
-    turns: tuple[StoredTurn, ...]
-    # What really happened: the first handoff's reason and the turn it followed.
-    real_reason: str | None = None
-    real_turn: int | None = None
-    real_evidence: str | None = None
+    # In log order; never empty (a conversation starts with the bot).
+    phases: tuple[Phase, ...]
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def turns(self) -> tuple[StoredTurn, ...]:
+        """Every turn the bot judged, over all bot phases."""
+        if len(self.phases) == 1:
+            return self.phases[0].turns
+        return tuple(t for p in self.phases for t in p.turns)
+
+    @property
+    def handoffs(self) -> tuple[RealHandoff, ...]:
+        """The real handoffs, in log order."""
+        return tuple(p.handoff for p in self.phases if p.handoff is not None)
 
 
 def features_of(stored: dict[str, Any] | None) -> TurnFeatures | None:
@@ -121,6 +154,11 @@ def is_judged(message: StoredMessage) -> bool:
 def is_handoff_text(message: StoredMessage) -> bool:
     payload = message.payload or {}
     return message.author == "system" and payload.get("text_key") in HANDOFF_TEXT_KEYS
+
+
+def is_handback_text(message: StoredMessage) -> bool:
+    payload = message.payload or {}
+    return message.author == "system" and payload.get("text_key") == HANDBACK_TEXT_KEY
 
 
 def _bot_message(message: StoredMessage) -> BotMessage:
@@ -152,6 +190,32 @@ def _turn(number: int, message: StoredMessage, form_answer: bool) -> StoredTurn:
     )
 
 
+def _episodes(handoffs: Sequence[Handoff]) -> list[Handoff]:
+    """The first row of each request for a person, ``handoffs`` in id order."""
+    first: dict[datetime, Handoff] = {}
+    for row in handoffs:
+        first.setdefault(as_utc(row.requested_at), row)
+    return list(first.values())
+
+
+def _phase(
+    turns: list[StoredTurn], answers: list[BotMessage], handoff: Handoff | None, ended: bool
+) -> Phase:
+    """``ended``: a handoff text closed the phase (``handoff`` is its row, if stored)."""
+    if turns:
+        turns[-1] = replace(turns[-1], answers=tuple(answers), handed_over=ended)
+    if not ended:
+        return Phase(tuple(turns))
+    return Phase(
+        tuple(turns),
+        RealHandoff(
+            turn=turns[-1].number if turns else None,
+            reason=handoff.reason if handoff is not None else None,
+            evidence=(handoff.evidence or {}).get("text") if handoff is not None else None,
+        ),
+    )
+
+
 def history_of(
     *,
     conversation_id: str,
@@ -160,31 +224,45 @@ def history_of(
     messages: Sequence[StoredMessage],
     handoffs: Sequence[Handoff],
 ) -> History:
-    """``messages`` in log order; ``handoffs`` of the conversation in id order."""
+    """``messages`` in log order; ``handoffs`` of the conversation in id order.
+
+    The n-th handoff text starts the n-th request (episode) of ``handoffs``: a handoff is
+    only opened from state ``bot``, and transfers and requeues write no handoff text."""
+    requests = _episodes(handoffs)
+    phases: list[Phase] = []
     turns: list[StoredTurn] = []
     answers: list[BotMessage] = []
-    handed_over = False
+    number = 0
+    with_bot = True
     for message in messages:
+        if not with_bot:
+            # A person owns the conversation: nothing is judged until the hand-back.
+            if is_handback_text(message):
+                phases[-1] = replace(phases[-1], handed_back=True)
+                with_bot = True
+            continue
         if is_handoff_text(message):
-            handed_over = True
-            break
-        if message.author == "bot" and turns:
+            index = len(phases)
+            phases.append(
+                _phase(turns, answers, requests[index] if index < len(requests) else None, True)
+            )
+            turns, answers = [], []
+            with_bot = False
+        elif message.author == "bot" and turns:
             answers.append(_bot_message(message))
         elif is_judged(message):
             if turns:
                 turns[-1] = replace(turns[-1], answers=tuple(answers))
             answers = []
+            # Within the phase only: the hand-back clears any open form (agents/handback.py).
             form_answer = bool(turns and turns[-1].active_form)
-            turns.append(_turn(len(turns) + 1, message, form_answer))
-    if turns:
-        turns[-1] = replace(turns[-1], answers=tuple(answers), handed_over=handed_over)
-    first = handoffs[0] if handoffs and handed_over else None
+            number += 1
+            turns.append(_turn(number, message, form_answer))
+    if with_bot:
+        phases.append(_phase(turns, answers, None, False))
     return History(
         conversation_id=conversation_id,
         channel=channel,
         created_at=created_at,
-        turns=tuple(turns),
-        real_reason=first.reason if first is not None else None,
-        real_turn=len(turns) if handed_over and turns else None,
-        real_evidence=(first.evidence or {}).get("text") if first is not None else None,
+        phases=tuple(phases),
     )

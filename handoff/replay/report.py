@@ -31,13 +31,15 @@ class VerdictPublic(BaseModel):
 
 
 class Totals(BaseModel):
-    """How one rule set judges the period."""
+    """How one rule set judges the period. A conversation counts once, by the first time
+    the rule set hands it to a person (a later bot phase after a hand-back shows in the
+    flips, not here)."""
 
     reached_person: int  # conversations it hands over, within what history can tell
     stayed_with_bot: int
     unknown: int  # the bot would have gone on past a real handoff: what followed is unknown
-    by_reason: dict[str, int]
-    by_turn: dict[int, int]  # the turn of the handoff → conversations
+    by_reason: dict[str, int]  # the reason of the first handoff → conversations
+    by_turn: dict[int, int]  # the turn of the first handoff → conversations
 
 
 class FlippedConversation(BaseModel):
@@ -64,13 +66,13 @@ class ReplayReport(BaseModel):
 
 
 def totals(verdicts: Sequence[Verdict]) -> Totals:
-    handed = [v for v in verdicts if v.kind == "handoff"]
+    handed = [first for v in verdicts if (first := v.first_handoff) is not None]
     return Totals(
         reached_person=len(handed),
-        stayed_with_bot=sum(1 for v in verdicts if v.kind == "bot"),
-        unknown=sum(1 for v in verdicts if v.kind == "unknown"),
-        by_reason=dict(sorted(Counter(str(v.reason) for v in handed).items())),
-        by_turn=dict(sorted(Counter(int(v.turn or 0) for v in handed).items())),
+        stayed_with_bot=sum(1 for v in verdicts if v.kind == "bot" and not v.handed_back),
+        unknown=sum(1 for v in verdicts if v.kind == "unknown" and not v.handed_back),
+        by_reason=dict(sorted(Counter(str(reason) for _, reason in handed).items())),
+        by_turn=dict(sorted(Counter(int(turn or 0) for turn, _ in handed).items())),
     )
 
 

@@ -17,7 +17,7 @@ from handoff.api.deps import CurrentSupervisor, SessionDep
 from handoff.api.pages import PageSupervisor
 from handoff.api.templating import render
 from handoff.conversations.models import Conversation, Handoff, Message
-from handoff.replay.history import is_handoff_text, is_judged
+from handoff.replay.history import history_of, is_handoff_text
 from handoff.replay.period import replay_period
 from handoff.replay.report import ReplayReport
 from handoff.rulesets.defaults import RuleSetData
@@ -117,15 +117,22 @@ def conversation(
     messages = session.scalars(
         select(Message).where(Message.conversation_id == found.id).order_by(Message.id)
     ).all()
-    first = session.scalar(
-        select(Handoff).where(Handoff.conversation_id == found.id).order_by(Handoff.id).limit(1)
+    handoffs = session.scalars(
+        select(Handoff).where(Handoff.conversation_id == found.id).order_by(Handoff.id)
+    ).all()
+    first = handoffs[0] if handoffs else None
+    # Numbered as replay numbers them: every bot phase, also after a hand-back.
+    history = history_of(
+        conversation_id=found.id,
+        channel=found.channel,
+        created_at=found.created_at,
+        messages=messages,
+        handoffs=handoffs,
     )
-    lines, number, handed = [], 0, False
+    numbers = {t.message_id: t.number for t in history.turns}
+    lines, handed = [], False
     for message in messages:
-        turn = None
-        if not handed and is_judged(message):
-            number += 1
-            turn = number
+        turn = numbers.get(message.id)
         starts = not handed and is_handoff_text(message)
         handed = handed or starts
         intent = (message.nlu or {}).get("intent") or {}
