@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlalchemy.orm import Session
 
 from handoff.analytics.gaps import knowledge_gaps
 from handoff.analytics.period import Period
 from handoff.conversations.state import Outcome
-from handoff.db.session import make_engine, make_sessionmaker, session_scope
 from handoff.demo.writer import Script, ScriptHandoff, ScriptTurn, Writer
 from handoff.escalation.decision import Reason
 from handoff.replay.period import conversation_ids, load_histories
@@ -64,16 +61,6 @@ SCRIPTS = [
         outcome=Outcome.expired,
     ),
 ]
-
-
-@pytest.fixture
-def session(sqlite_url: str) -> Iterator[Session]:
-    engine = make_engine(sqlite_url)
-    try:
-        with session_scope(make_sessionmaker(engine)) as db:
-            yield db
-    finally:
-        engine.dispose()
 
 
 def test_failed_turns_grouped_by_what_was_asked(session: Session) -> None:

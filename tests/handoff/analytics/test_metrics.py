@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -16,20 +15,9 @@ from handoff.analytics.load import analyse
 from handoff.analytics.metrics import AnalyticsReport
 from handoff.analytics.period import Period
 from handoff.analytics.views import CHARTS
-from handoff.db.session import make_engine, make_sessionmaker, session_scope
 from tests.handoff.analytics.fixture import write_fixture
 
 PERIOD = Period(start=date(2026, 11, 2), end=date(2026, 11, 3))
-
-
-@pytest.fixture
-def session(sqlite_url: str) -> Iterator[Session]:
-    engine = make_engine(sqlite_url)
-    try:
-        with session_scope(make_sessionmaker(engine)) as db:
-            yield db
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ live decision code, and removable without touching real conversations."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -13,7 +12,6 @@ from sqlalchemy.orm import Session
 from handoff.analytics.period import Period
 from handoff.cli import main
 from handoff.conversations.models import Contact, Conversation, Handoff, Message
-from handoff.db.session import make_engine, make_sessionmaker, session_scope
 from handoff.demo.history import Options, generate, remove
 from handoff.feedback.models import CsatResponse
 from handoff.replay.period import replay_period
@@ -21,16 +19,6 @@ from handoff.rulesets.defaults import DEFAULT_RULESET
 from tests.handoff.replay.fixture import write_fixture
 
 END = date(2026, 11, 20)
-
-
-@pytest.fixture
-def session(sqlite_url: str) -> Iterator[Session]:
-    engine = make_engine(sqlite_url)
-    try:
-        with session_scope(make_sessionmaker(engine)) as db:
-            yield db
-    finally:
-        engine.dispose()
 
 
 def _count(session: Session, model: type) -> int:

@@ -13,8 +13,9 @@ import pytest
 
 from handoff.rulesets.defaults import DEFAULT_RULESET
 from handoff.rulesets.store import publish
-from tests.handoff.customers import Customer, TestClient, database, handoffs_of
-from tests.handoff.integration.test_service_with_rasa import HANDOFF_TEXT, bot_reply, service
+from tests.handoff.customers import TestClient, database, handoffs_of
+from tests.handoff.integration.test_service_with_rasa import HANDOFF_TEXT, service
+from tests.handoff.live.customer import AppCustomer
 from tests.handoff.live.rasa import RealRasa
 
 pytestmark = pytest.mark.integration
@@ -34,18 +35,12 @@ def test_two_unintelligible_turns_hand_over_as_low_confidence(
 ) -> None:
     with service(postgres_url, rasa) as client:
         version = publish_thresholds(client, low_confidence=0.97)
-        customer = Customer(client)
-        customer.connect()
-        customer.receive()  # disclosure
-        customer.say("blorp snarf quux")
-        # The parse was rewritten to the live threshold, so the bot itself asks again.
-        assert bot_reply(customer)["text"].startswith(ASK_REPHRASE)
-        customer.say("grmbl wopz kklq vrrt")
-        told = bot_reply(customer)
-        customer.close()
-        app = client.app
+        with AppCustomer(client) as customer:
+            # The parse was rewritten to the live threshold, so the bot itself asks again.
+            assert customer.answer_to("blorp snarf quux")["text"].startswith(ASK_REPHRASE)
+            told = customer.answer_to("grmbl wopz kklq vrrt")
     assert told["author"] == "system" and told["text"].startswith(HANDOFF_TEXT)
-    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    [handoff] = handoffs_of(customer.app, customer.conversation_id)
     assert handoff.reason == "low_confidence"
     assert handoff.ruleset_version == version
     assert "'blorp snarf quux'" in handoff.evidence["text"]
@@ -58,19 +53,14 @@ def test_restating_a_need_the_bot_failed_on_hands_over_as_rephrase(
     with service(postgres_url, rasa) as client:
         # Failed turns alone would need 5 in a row here: the restatements decide.
         publish_thresholds(client, low_confidence=0.999, low_confidence_turns=5)
-        customer = Customer(client)
-        customer.connect()
-        customer.receive()  # disclosure
-        customer.say("hoe werkt de saldering van mijn zonnepanelen")
-        assert bot_reply(customer)["text"].startswith(ASK_REPHRASE)
-        customer.say("saldering zonnepanelen uitleg graag")
-        assert bot_reply(customer)["text"].startswith(ASK_REPHRASE)
-        customer.say("uitleg over de saldering van zonnepanelen")
-        told = bot_reply(customer)
-        customer.close()
-        app = client.app
+        with AppCustomer(client) as customer:
+            asked = customer.answer_to("hoe werkt de saldering van mijn zonnepanelen")
+            assert asked["text"].startswith(ASK_REPHRASE)
+            asked = customer.answer_to("saldering zonnepanelen uitleg graag")
+            assert asked["text"].startswith(ASK_REPHRASE)
+            told = customer.answer_to("uitleg over de saldering van zonnepanelen")
     assert told["text"].startswith(HANDOFF_TEXT)
-    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    [handoff] = handoffs_of(customer.app, customer.conversation_id)
     assert handoff.reason == "rephrase"
     assert handoff.evidence["text"].startswith("herformuleerde 2×")
     assert "hoe werkt de saldering van mijn zonnepanelen" in handoff.evidence["text"]
@@ -79,21 +69,14 @@ def test_restating_a_need_the_bot_failed_on_hands_over_as_rephrase(
 def test_raising_the_threshold_changes_the_next_turn_without_a_restart(
     postgres_url: str, rasa: RealRasa
 ) -> None:
-    with service(postgres_url, rasa) as client:
-        customer = Customer(client)
-        customer.connect()
-        customer.receive()  # disclosure
-        customer.say("zonnepanelen saldering terugleververgoeding")
-        first = bot_reply(customer)
+    with service(postgres_url, rasa) as client, AppCustomer(client) as customer:
+        first = customer.answer_to("zonnepanelen saldering terugleververgoeding")
         assert not first["text"].startswith(ASK_REPHRASE)
         assert first["sources"], "a factual answer carries its source"
         version = publish_thresholds(client, low_confidence=0.999)
-        customer.say("zonnepanelen saldering terugleververgoeding")
-        second = bot_reply(customer)
-        customer.close()
-        app = client.app
+        second = customer.answer_to("zonnepanelen saldering terugleververgoeding")
     # Judged with the live threshold, the earlier turn fails too: two failed turns.
     assert second["text"].startswith(HANDOFF_TEXT)
-    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    [handoff] = handoffs_of(customer.app, customer.conversation_id)
     assert handoff.reason == "low_confidence"
     assert handoff.ruleset_version == version

@@ -8,17 +8,12 @@ import signal
 import time
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
-from websockets.sync.client import connect
-from websockets.typing import Origin
 
 from handoff.conversations.state import State
 from tests.handoff.accounts.staff import LoggedIn, login_agent
 from tests.handoff.customers import (
-    ORIGIN,
-    Customer,
     TestClient,
     conversation,
     handoffs_of,
@@ -27,6 +22,7 @@ from tests.handoff.customers import (
     texts,
     wait_until,
 )
+from tests.handoff.live.customer import AppCustomer, LiveCustomer
 from tests.handoff.live.rasa import RealRasa
 from tests.handoff.live.service import ServiceProcess, service_env
 
@@ -46,12 +42,6 @@ def service(postgres_url: str, rasa: RealRasa, **overrides: Any) -> TestClient:
         "rasa_timeout_seconds": 20.0,
     }
     return TestClient(make_app(postgres_url, **(values | overrides)))
-
-
-def bot_reply(customer: Customer) -> dict[str, Any]:
-    return customer.receive_until(
-        lambda f: f["type"] == "message" and f["author"] in ("bot", "system"), limit=40
-    )
 
 
 def user_events(rasa: RealRasa, sender_id: str) -> list[str]:
@@ -79,10 +69,11 @@ def backdate_tracker(rasa: RealRasa, sender_id: str, seconds: float) -> None:
             )
 
 
-def press_person_button(customer: Customer) -> dict[str, Any]:
-    assert customer.ws is not None
-    customer.ws.send_json({"type": "request_human", "client_id": "person-button"})
-    return customer.receive_until(lambda f: f["type"] == "state" and f["state"] == "waiting")
+def person_button_in_the_meter_form(customer: AppCustomer) -> None:
+    """The customer starts a meter reading; once the bot asks for the customer number,
+    the customer presses the person button."""
+    assert ASKS_CUSTOMER_NUMBER in customer.answer_to("ik wil mijn meterstand doorgeven")["text"]
+    customer.ask_for_a_person()
 
 
 def claim(client: TestClient, conversation_id: str) -> LoggedIn:
@@ -96,18 +87,11 @@ def claim(client: TestClient, conversation_id: str) -> LoggedIn:
 def test_asking_for_a_person_in_words_hands_over_with_the_whole_conversation(
     postgres_url: str, rasa: RealRasa
 ) -> None:
-    with service(postgres_url, rasa) as client:
-        customer = Customer(client)
-        customer.connect()
-        customer.receive()  # disclosure
-        customer.say("hallo")
-        assert bot_reply(customer)["text"].startswith(GREETING_START)
-        customer.say("ik wil een medewerker")
-        told = bot_reply(customer)
-        customer.close()
-        app = client.app
+    with service(postgres_url, rasa) as client, AppCustomer(client) as customer:
+        assert customer.answer_to("hallo")["text"].startswith(GREETING_START)
+        told = customer.answer_to("ik wil een medewerker")
     assert told["author"] == "system" and told["text"].startswith(HANDOFF_TEXT)
-    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    [handoff] = handoffs_of(customer.app, customer.conversation_id)
     assert handoff.reason == "explicit_request"
     transcript = [line["text"] for line in handoff.context["transcript"]]
     assert transcript[0].startswith(DISCLOSURE)
@@ -121,41 +105,30 @@ def test_asking_for_a_person_in_words_hands_over_with_the_whole_conversation(
 def test_the_person_button_hands_over_with_the_whole_conversation(
     postgres_url: str, rasa: RealRasa
 ) -> None:
-    with service(postgres_url, rasa) as client:
-        customer = Customer(client)
-        customer.connect()
-        customer.say("ik wil mijn meterstand doorgeven")
-        assert ASKS_CUSTOMER_NUMBER in bot_reply(customer)["text"]
-        press_person_button(customer)
-        customer.close()
-        app = client.app
-    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    with service(postgres_url, rasa) as client, AppCustomer(client) as customer:
+        person_button_in_the_meter_form(customer)
+    [handoff] = handoffs_of(customer.app, customer.conversation_id)
     assert handoff.reason == "explicit_request"
     transcript = [line["text"] for line in handoff.context["transcript"]]
     assert transcript[1] == "ik wil mijn meterstand doorgeven"
     assert ASKS_CUSTOMER_NUMBER in transcript[2]
     assert transcript[3] == "Ik wil graag een medewerker spreken."
     assert handoff.context["summary"].startswith("Onderwerp: meterstand doorgeven")
-    assert conversation(app, customer.conversation_id).state == State.waiting  # type: ignore[arg-type]
+    assert conversation(customer.app, customer.conversation_id).state == State.waiting
 
 
 def test_rasa_unreachable_mid_conversation_is_a_bot_failure_and_nothing_is_lost(
     postgres_url: str, rasa: RealRasa
 ) -> None:
-    with service(postgres_url, rasa) as client:
-        customer = Customer(client)
-        customer.connect()
-        customer.say("hallo")
-        bot_reply(customer)
+    with service(postgres_url, rasa) as client, AppCustomer(client) as customer:
+        customer.answer_to("hallo")
         rasa.rasa_proxy.cut()
         ack = customer.say("kun je mijn rekening uitleggen")
-        told = bot_reply(customer)
-        customer.close()
-        app = client.app
+        told = customer.message_from("bot", "system")
     assert told["text"].startswith(BOT_FAILURE_TEXT)
-    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    [handoff] = handoffs_of(customer.app, customer.conversation_id)
     assert handoff.reason == "bot_failure"
-    stored = messages_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    stored = messages_of(customer.app, customer.conversation_id)
     kept = [m for m in stored if m.id == ack["message_id"]]
     assert kept[0].text == "kun je mijn rekening uitleggen"
     assert kept[0].processing_status == "done"
@@ -165,35 +138,30 @@ def test_rasa_unreachable_mid_conversation_is_a_bot_failure_and_nothing_is_lost(
 def test_an_action_slower_than_the_timeout_is_a_bot_failure(
     postgres_url: str, rasa: RealRasa
 ) -> None:
-    with service(postgres_url, rasa, rasa_timeout_seconds=4.0) as client:
-        customer = Customer(client)
-        customer.connect()
-        customer.say("ik wil mijn meterstand doorgeven")
-        assert ASKS_CUSTOMER_NUMBER in bot_reply(customer)["text"]
+    with (
+        service(postgres_url, rasa, rasa_timeout_seconds=4.0) as client,
+        AppCustomer(client) as customer,
+    ):
+        assert (
+            ASKS_CUSTOMER_NUMBER in customer.answer_to("ik wil mijn meterstand doorgeven")["text"]
+        )
         # The form's validation action now answers after the service stopped waiting.
         rasa.action_proxy.delay = 8.0
-        customer.say("12345678")
-        told = bot_reply(customer)
-        customer.close()
-        app = client.app
+        told = customer.answer_to("12345678")
     assert told["text"].startswith(BOT_FAILURE_TEXT)
-    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    [handoff] = handoffs_of(customer.app, customer.conversation_id)
     assert handoff.reason == "bot_failure"
     assert "no answer within 4 s" in handoff.evidence["details"]["error"]
-    assert "12345678" in texts(messages_of(app, customer.conversation_id), "customer")  # type: ignore[arg-type]
+    assert "12345678" in texts(messages_of(customer.app, customer.conversation_id), "customer")
 
 
 def test_two_messages_at_once_are_answered_in_order(postgres_url: str, rasa: RealRasa) -> None:
-    with service(postgres_url, rasa) as client:
-        customer = Customer(client)
-        customer.connect()
-        assert customer.ws is not None
-        customer.ws.send_json({"type": "message", "client_id": "1", "text": "hallo"})
-        customer.ws.send_json(
+    with service(postgres_url, rasa) as client, AppCustomer(client) as customer:
+        customer.send({"type": "message", "client_id": "1", "text": "hallo"})
+        customer.send(
             {"type": "message", "client_id": "2", "text": "kun je mijn rekening uitleggen"}
         )
         first, second = customer.messages_from("bot", count=2)
-        customer.close()
     assert first["text"].startswith(GREETING_START)
     assert second["text"].startswith("Je jaarafrekening vergelijkt")
     assert user_events(rasa, customer.conversation_id) == [
@@ -205,12 +173,8 @@ def test_two_messages_at_once_are_answered_in_order(postgres_url: str, rasa: Rea
 def test_after_hand_back_the_bot_answers_without_disclosure_or_stale_form(
     postgres_url: str, rasa: RealRasa
 ) -> None:
-    with service(postgres_url, rasa) as client:
-        customer = Customer(client)
-        customer.connect()
-        customer.say("ik wil mijn meterstand doorgeven")
-        assert ASKS_CUSTOMER_NUMBER in bot_reply(customer)["text"]
-        press_person_button(customer)
+    with service(postgres_url, rasa) as client, AppCustomer(client) as customer:
+        person_button_in_the_meter_form(customer)
         agent = claim(client, customer.conversation_id)
         handed_back = client.post(
             f"/api/agent/conversations/{customer.conversation_id}/handback", headers=agent.headers
@@ -219,11 +183,9 @@ def test_after_hand_back_the_bot_answers_without_disclosure_or_stale_form(
         assert handed_back.json()["cleared_form"] == "meter_reading_form"
         customer.say("hallo")
         answer = customer.messages_from("bot")[0]
-        customer.close()
-        app = client.app
     assert answer["text"].startswith(GREETING_START)
     assert ASKS_CUSTOMER_NUMBER not in answer["text"]
-    stored = messages_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    stored = messages_of(customer.app, customer.conversation_id)
     disclosures = [m for m in stored if m.payload.get("kind") == "disclosure_shown"]
     assert len(disclosures) == 1 and stored[0].id == disclosures[0].id
 
@@ -231,27 +193,22 @@ def test_after_hand_back_the_bot_answers_without_disclosure_or_stale_form(
 def test_while_a_person_owns_the_conversation_no_turn_reaches_rasa_even_after_expiry(
     postgres_url: str, rasa: RealRasa
 ) -> None:
-    with service(postgres_url, rasa) as client:
-        customer = Customer(client)
-        customer.connect()
-        customer.say("hallo")
-        bot_reply(customer)
-        press_person_button(customer)
+    with service(postgres_url, rasa) as client, AppCustomer(client) as customer:
+        customer.answer_to("hallo")
+        customer.ask_for_a_person()
         claim(client, customer.conversation_id)
         # Rasa's 60-minute session expiry would lift its pause on the next message.
         backdate_tracker(rasa, customer.conversation_id, seconds=2 * 3600)
         ack = customer.say("hallo? ik wacht nog steeds")
-        app = client.app
         wait_until(
             lambda: [
                 m
-                for m in messages_of(app, customer.conversation_id)  # type: ignore[arg-type]
+                for m in messages_of(customer.app, customer.conversation_id)
                 if m.id == ack["message_id"] and m.processing_status == "done"
             ]
         )
         time.sleep(1.0)  # room for a (wrong) late bot answer to show up
-        customer.close()
-    stored = messages_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    stored = messages_of(customer.app, customer.conversation_id)
     assert [m.text for m in stored if m.author == "bot"] == [
         m.text for m in stored if m.author == "bot" and m.id < ack["message_id"]
     ]
@@ -269,31 +226,20 @@ def test_while_a_person_owns_the_conversation_no_turn_reaches_rasa_even_after_ex
 def test_a_message_acknowledged_before_a_crash_is_answered_after_restart(
     postgres_url: str, rasa: RealRasa, service_process: ServiceProcess
 ) -> None:
-    service_process.env = service_env(rasa, ORIGIN, HANDOFF_WORKER_LEASE_SECONDS="3")
-    base = service_process.start()
-    tokens = httpx.post(f"{base}/api/web/conversations", json={"lang": "nl"}).json()
-    ws_url = base.replace("http", "ws") + "/ws/web"
-    with connect(ws_url, origin=Origin(ORIGIN)) as ws:
-        ws.send(
-            json.dumps(
-                {
-                    "type": "hello",
-                    **{k: tokens[k] for k in ("contact_token", "conversation_token")},
-                    "last_message_id": None,
-                }
-            )
-        )
-        assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
-        rasa.rasa_proxy.stall()  # the turn starts and hangs inside Rasa's parse
-        ws.send(json.dumps({"type": "message", "client_id": "c1", "text": "hallo"}))
-        frames = [json.loads(ws.recv(timeout=10)) for _ in range(2)]
-    ack = next(f for f in frames if f["type"] == "ack")
+    service_process.env = service_env(rasa, service_process.url, HANDOFF_WORKER_LEASE_SECONDS="3")
+    service_process.start()
+    customer = LiveCustomer(service_process)
+    assert customer.seen[0]["type"] == "welcome"
+    rasa.rasa_proxy.stall()  # the turn starts and hangs inside Rasa's parse
+    ack = customer.say("hallo")
+    customer.close()
+    conversation_id = customer.conversation_id
 
     probe = make_app(postgres_url)
     wait_until(
         lambda: [
             m
-            for m in messages_of(probe, tokens["conversation_id"])
+            for m in messages_of(probe, conversation_id)
             if m.id == ack["message_id"] and m.processing_status == "processing"
         ]
     )
@@ -303,31 +249,23 @@ def test_a_message_acknowledged_before_a_crash_is_answered_after_restart(
 
     service_process.start()  # the same database; the dead process's lease runs out after 3 s
     answered = wait_until(
-        lambda: [m for m in messages_of(probe, tokens["conversation_id"]) if m.author == "bot"],
+        lambda: [m for m in messages_of(probe, conversation_id) if m.author == "bot"],
         timeout=60,
     )
     assert answered[0].text.startswith(GREETING_START)
-    customer_rows = [
-        m for m in messages_of(probe, tokens["conversation_id"]) if m.author == "customer"
-    ]
+    customer_rows = [m for m in messages_of(probe, conversation_id) if m.author == "customer"]
     assert [(m.text, m.processing_status) for m in customer_rows] == [("hallo", "done")]
 
 
 def test_a_complaint_goes_to_a_person_before_the_bot_answers(
     postgres_url: str, rasa: RealRasa
 ) -> None:
-    with service(postgres_url, rasa) as client:
-        customer = Customer(client)
-        customer.connect()
-        customer.receive()  # disclosure
-        customer.say("ik wil een klacht indienen")
-        told = bot_reply(customer)
-        customer.close()
-        app = client.app
+    with service(postgres_url, rasa) as client, AppCustomer(client) as customer:
+        told = customer.answer_to("ik wil een klacht indienen")
     assert told["author"] == "system" and told["text"].startswith(HANDOFF_TEXT)
-    [handoff] = handoffs_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    [handoff] = handoffs_of(customer.app, customer.conversation_id)
     assert handoff.reason == "human_only"
     assert handoff.context["turns"][0]["intent"] == "complaint"
     # Rasa parsed the turn but never ran it: no user event, no bot answer.
     assert user_events(rasa, customer.conversation_id) == []
-    assert texts(messages_of(app, customer.conversation_id), "bot") == []  # type: ignore[arg-type]
+    assert texts(messages_of(customer.app, customer.conversation_id), "bot") == []

@@ -1,5 +1,6 @@
-"""A web customer on the service's real WebSocket (docs/customer-protocol.md), for tests
-that run the service as a process: what the widget does, spoken from Python."""
+"""A web customer on the service's WebSocket (docs/customer-protocol.md), spoken from
+Python as the widget would: ``LiveCustomer`` on the real socket of a service process,
+``AppCustomer`` on the test client's socket of an app in this process."""
 
 from __future__ import annotations
 
@@ -7,20 +8,52 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
+from tests.handoff.customers import Customer, TestClient
 from tests.handoff.live.service import ServiceProcess
 
 Frame = dict[str, Any]
 DISCLOSURE_START = "Hoi! Je chat met"
 
 
-class LiveCustomer:
+class _Widget:
+    """What the widget does besides typing, on whichever socket the customer holds."""
+
+    def send(self, frame: Frame) -> None:
+        raise NotImplementedError
+
+    def say(self, text: str) -> Frame:
+        """Sends a message; returns its acknowledgement."""
+        raise NotImplementedError
+
+    def _next(self, match: Callable[[Frame], bool]) -> Frame:
+        """The next frame that matches, as this customer reads its socket."""
+        raise NotImplementedError
+
+    def answer_to(self, text: str) -> Frame:
+        """Sends a message; returns the first answer to it from the bot or the service."""
+        self.say(text)
+        return self.message_from(
+            "bot", "system", match=lambda f: not f["text"].startswith(DISCLOSURE_START)
+        )
+
+    def message_from(self, *authors: str, match: Callable[[Frame], bool] = bool) -> Frame:
+        return self._next(lambda f: f["type"] == "message" and f["author"] in authors and match(f))
+
+    def ask_for_a_person(self) -> Frame:
+        """The "a person, please" button; returns the state frame that it is waiting."""
+        self.send({"type": "request_human", "client_id": "person"})
+        return self._next(lambda f: f["type"] == "state" and f["state"] == "waiting")
+
+
+class LiveCustomer(_Widget):
     def __init__(self, service: ServiceProcess) -> None:
         self.service = service
         tokens = httpx.post(f"{service.url}/api/web/conversations", json={"lang": "nl"}).json()
@@ -29,20 +62,21 @@ class LiveCustomer:
         self.ws: ClientConnection = self._stack.enter_context(
             connect(f"{service.ws_url}/ws/web", origin=Origin(service.url), open_timeout=10)
         )
-        self.ws.send(
-            json.dumps(
-                {
-                    "type": "hello",
-                    "contact_token": tokens["contact_token"],
-                    "conversation_token": tokens["conversation_token"],
-                    "last_message_id": None,
-                }
-            )
+        self.send(
+            {
+                "type": "hello",
+                "contact_token": tokens["contact_token"],
+                "conversation_token": tokens["conversation_token"],
+                "last_message_id": None,
+            }
         )
         self.seen: list[Frame] = []
         self._sent = 0
         welcome = self.receive_until(lambda f: f["type"] == "welcome")
         assert welcome["state"] == "bot"
+
+    def send(self, frame: Frame) -> None:
+        self.ws.send(json.dumps(frame))
 
     def receive_until(self, match: Callable[[Frame], bool], timeout: float = 60.0) -> Frame:
         """The first frame, seen before or arriving now, that matches and was not
@@ -62,31 +96,45 @@ class LiveCustomer:
                 frame["_used"] = True
                 return frame
 
+    def _next(self, match: Callable[[Frame], bool]) -> Frame:
+        return self.receive_until(match)
+
     def say(self, text: str) -> Frame:
         """Sends a message; returns its acknowledgement (stored)."""
         self._sent += 1
         client_id = f"c-{self._sent}"
-        self.ws.send(json.dumps({"type": "message", "client_id": client_id, "text": text}))
+        self.send({"type": "message", "client_id": client_id, "text": text})
         return self.receive_until(lambda f: f["type"] == "ack" and f["client_id"] == client_id)
-
-    def answer_to(self, text: str) -> Frame:
-        """Sends a message; returns the first answer to it from the bot or the service."""
-        self.say(text)
-        return self.message_from(
-            "bot", "system", match=lambda f: not f["text"].startswith(DISCLOSURE_START)
-        )
-
-    def message_from(self, *authors: str, match: Callable[[Frame], bool] = bool) -> Frame:
-        return self.receive_until(
-            lambda f: f["type"] == "message" and f["author"] in authors and match(f)
-        )
-
-    def ask_for_a_person(self) -> None:
-        self.ws.send(json.dumps({"type": "request_human", "client_id": "person"}))
-        self.receive_until(lambda f: f["type"] == "state" and f["state"] == "waiting")
 
     def close(self) -> None:
         self._stack.close()
+
+
+class AppCustomer(Customer, _Widget):
+    """``LiveCustomer``'s counterpart for an app in this process, connected at once and
+    closed when its ``with`` block ends. It reads the socket as one stream: a frame
+    passed over while waiting for another is not returned later."""
+
+    def __init__(self, client: TestClient) -> None:
+        super().__init__(client)
+        self.connect()
+
+    def __enter__(self) -> AppCustomer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def app(self) -> FastAPI:
+        return cast(FastAPI, self.client.app)
+
+    def send(self, frame: Frame) -> None:
+        assert self.ws is not None
+        self.ws.send_json(frame)
+
+    def _next(self, match: Callable[[Frame], bool]) -> Frame:
+        return self.receive_until(match, limit=40)
 
 
 @pytest.fixture

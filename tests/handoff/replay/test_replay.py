@@ -3,14 +3,12 @@ worked out by hand from the scripts and the rule sets' values."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from sqlalchemy.orm import Session
 
 from handoff.analytics.period import Period
-from handoff.db.session import make_engine, make_sessionmaker, session_scope
 from handoff.replay.period import replay_period
 from handoff.replay.report import ReplayReport
 from handoff.rulesets.defaults import DEFAULT_RULESET, RuleSetData
@@ -25,16 +23,6 @@ def _draft() -> RuleSetData:
     draft.thresholds = draft.thresholds.model_copy(update={"low_confidence_turns": 3})
     draft.backstop_phrases["nl"] = [*draft.backstop_phrases["nl"], "terugbellen"]
     return draft
-
-
-@pytest.fixture
-def session(sqlite_url: str) -> Iterator[Session]:
-    engine = make_engine(sqlite_url)
-    try:
-        with session_scope(make_sessionmaker(engine)) as db:
-            yield db
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture

@@ -1,12 +1,14 @@
 """Test helpers that read like the customer's side of WhatsApp: an app wired to the fake
-Twilio, a phone that sends messages through Twilio's signed webhook, and Twilio's
-status callbacks, all signed with Twilio's real algorithm."""
+Twilio, a phone that sends messages through Twilio's signed webhook and reads what
+Twilio holds for it, the agent who answers, and Twilio's status callbacks, all signed
+with Twilio's real algorithm."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from handoff.conversations.models import Contact, Conversation, Message
+from tests.handoff.accounts.staff import LoggedIn, login_agent
 from tests.handoff.channels.whatsapp.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, new_sid
 from tests.handoff.customers import TestClient, make_app, rows, wait_until
 from tests.handoff.fake_rasa import FakeRasa
@@ -22,6 +25,8 @@ from tests.handoff.fake_rasa import FakeRasa
 PUBLIC = "https://handoff.example.nl"
 INBOUND_URL = f"{PUBLIC}/api/whatsapp/inbound"
 BUSINESS = "whatsapp:+14155238886"
+NUMBER = "+31612345678"
+HANDOFF_TEXT = "Ik verbind je door met een medewerker."
 T = TypeVar("T")
 
 
@@ -47,14 +52,56 @@ def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
 
 @dataclass
 class Phone:
-    """A customer's WhatsApp, talking to the service the way Twilio delivers it."""
+    """A customer's WhatsApp, talking to the service the way Twilio delivers it and
+    reading what Twilio holds for it (with ``twilio`` given)."""
 
     client: TestClient
-    number: str = "+31612345678"
+    number: str = NUMBER
+    twilio: FakeTwilio | None = None
 
     @property
     def address(self) -> str:
         return f"whatsapp:{self.number}"
+
+    @property
+    def app(self) -> FastAPI:
+        return cast(FastAPI, self.client.app)
+
+    def messages(self) -> list[str]:
+        """The bodies Twilio holds for this phone, oldest first."""
+        assert self.twilio is not None, "a phone made without the fake Twilio"
+        return self.twilio.bodies_to(self.address)
+
+    def wait_for_messages(self, count: int, timeout: float = 30.0) -> list[str]:
+        """All bodies, once Twilio holds at least ``count`` for this phone."""
+
+        def enough() -> list[str] | None:
+            bodies = self.messages()
+            return bodies if len(bodies) >= count else None
+
+        return eventually(enough, timeout)
+
+    def wait_for_message(self, *, exactly: str | None = None, starting: str = "") -> str:
+        """The first body that is ``exactly`` the text (or starts with ``starting``)."""
+
+        def matches(body: str) -> bool:
+            return body == exactly if exactly is not None else body.startswith(starting)
+
+        return eventually(lambda: next((b for b in self.messages() if matches(b)), None))
+
+    def hand_over(self, text: str) -> Agent:
+        """Sends ``text`` (asking for a person); once the handoff message is here, an
+        agent claims the conversation."""
+        self.send(text)
+        self.wait_for_message(starting=HANDOFF_TEXT)
+        agent = self.agent()
+        assert agent.claim().status_code == 200
+        return agent
+
+    def agent(self) -> Agent:
+        """An agent logged in on this phone's client, at its one WhatsApp conversation."""
+        [conversation] = whatsapp_conversations(self.app)
+        return Agent(self.client, login_agent(self.client, self.app), conversation)
 
     def params(
         self,
@@ -92,6 +139,45 @@ class Phone:
         elif signature is not None:
             headers["X-Twilio-Signature"] = signature
         return self.client.post("/api/whatsapp/inbound", data=params, headers=headers)
+
+
+@dataclass
+class Agent:
+    """A logged-in agent on the agent API, at one conversation."""
+
+    client: TestClient
+    login: LoggedIn
+    conversation: Conversation
+
+    @property
+    def path(self) -> str:
+        return f"/api/agent/conversations/{self.conversation.id}"
+
+    def claim(self) -> httpx.Response:
+        return self.client.post(f"{self.path}/claim", headers=self.login.headers)
+
+    def reply(self, text: str) -> httpx.Response:
+        return self.client.post(
+            f"{self.path}/messages", json={"text": text}, headers=self.login.headers
+        )
+
+    def close(self) -> httpx.Response:
+        return self.client.post(f"{self.path}/close", headers=self.login.headers)
+
+    def detail(self) -> dict[str, Any]:
+        """The conversation as the console shows it."""
+        shown: dict[str, Any] = self.client.get(self.path, headers=self.login.headers).json()
+        return shown
+
+    def get(self, path: str) -> httpx.Response:
+        return self.client.get(path, headers=self.login.headers)
+
+
+@contextmanager
+def texting(app: FastAPI, twilio: FakeTwilio, number: str = NUMBER) -> Iterator[Phone]:
+    """The service running (its workers too) and a customer's phone on it."""
+    with TestClient(app) as client:
+        yield Phone(client, number, twilio)
 
 
 def status_callback(

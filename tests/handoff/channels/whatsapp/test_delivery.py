@@ -9,14 +9,13 @@ from typing import Any
 from sqlalchemy import update
 
 from handoff.conversations.models import Message
-from tests.handoff.accounts.staff import login_agent
 from tests.handoff.channels.whatsapp.fake_twilio import FakeTwilio, Reply
 from tests.handoff.channels.whatsapp.phone import (
     Phone,
     eventually,
     status_callback,
+    texting,
     whatsapp_app,
-    whatsapp_conversations,
     whatsapp_messages,
 )
 from tests.handoff.customers import TestClient, database
@@ -42,13 +41,17 @@ def settled(app: Any, count: int) -> list[Message]:
     return eventually(check)
 
 
+def first_message_settled(phone: Phone, text: str) -> list[Message]:
+    """The customer's first message sent; the disclosure and the answer once settled."""
+    phone.send(text)
+    return settled(phone.app, 2)
+
+
 def test_a_429_waits_for_retry_after_and_sends_once(sqlite_url: str, twilio: FakeTwilio) -> None:
     twilio.script = [Reply(429, retry_after=1, code=20429, message="Too Many Requests")]
     app = whatsapp_app(sqlite_url, twilio, FakeRasa())
-    with TestClient(app) as client:
-        phone = Phone(client)
-        phone.send("hallo")
-        messages = settled(app, 2)
+    with texting(app, twilio) as phone:
+        messages = first_message_settled(phone, "hallo")
     assert [m.delivery_status for m in messages] == ["sent", "sent"]
     assert twilio.bodies_to(phone.address)[0].startswith(DISCLOSURE_START)
     assert twilio.bodies_to(phone.address)[1] == GREETING
@@ -62,10 +65,8 @@ def test_a_429_waits_for_retry_after_and_sends_once(sqlite_url: str, twilio: Fak
 def test_a_503_and_a_refused_connection_are_retried(sqlite_url: str, twilio: FakeTwilio) -> None:
     twilio.script = [Reply(503)]
     app = whatsapp_app(sqlite_url, twilio, FakeRasa(echo=True))
-    with TestClient(app) as client:
-        phone = Phone(client)
-        phone.send("hallo")
-        settled(app, 2)
+    with texting(app, twilio) as phone:
+        first_message_settled(phone, "hallo")
         twilio.stop()  # Twilio unreachable: connection refused
         phone.send("nog iets")
         eventually(
@@ -86,10 +87,9 @@ def test_a_500_is_unknown_and_the_status_callback_settles_it_without_a_resend(
     twilio.script = [Reply(500, stores=True)]
     # No look-up during this test: only the callback may settle it.
     app = whatsapp_app(sqlite_url, twilio, FakeRasa(), twilio_unknown_settle_seconds=600)
-    with TestClient(app) as client:
-        phone = Phone(client)
+    with texting(app, twilio) as phone:
         phone.send("hallo")
-        eventually(lambda: len(twilio.bodies_to(phone.address)) >= 2)
+        phone.wait_for_messages(2)
         disclosure = eventually(
             lambda: [m for m in outbound(app) if m.delivery_status == "unknown"]
         )[0]
@@ -99,7 +99,7 @@ def test_a_500_is_unknown_and_the_status_callback_settles_it_without_a_resend(
             == "Twilio 500; status wordt nagevraagd, niet opnieuw verstuurd"
         )
         held_by_twilio = twilio.sent_to(phone.address)[0]
-        answer = status_callback(client, held_by_twilio, "delivered")
+        answer = status_callback(phone.client, held_by_twilio, "delivered")
         assert answer.status_code == 204
         messages = settled(app, 2)
     assert [m.delivery_status for m in messages] == ["delivered", "sent"]
@@ -112,10 +112,8 @@ def test_a_500_that_never_reached_twilio_is_looked_up_then_sent_again(
 ) -> None:
     twilio.script = [Reply(500, stores=False)]
     app = whatsapp_app(sqlite_url, twilio, FakeRasa())
-    with TestClient(app) as client:
-        phone = Phone(client)
-        phone.send("hallo")
-        messages = settled(app, 2)
+    with texting(app, twilio) as phone:
+        messages = first_message_settled(phone, "hallo")
     assert [m.delivery_status for m in messages] == ["sent", "sent"]
     disclosure_sends = [c for c in twilio.creates if c.form["Body"].startswith(DISCLOSURE_START)]
     assert [c.answered for c in disclosure_sends] == [500, 201]
@@ -127,10 +125,8 @@ def test_a_timeout_is_unknown_and_a_look_up_finds_it_so_it_is_not_sent_twice(
 ) -> None:
     twilio.script = [Reply(201, delay=2.0)]  # longer than the 1 s client timeout
     app = whatsapp_app(sqlite_url, twilio, FakeRasa())
-    with TestClient(app) as client:
-        phone = Phone(client)
-        phone.send("hallo")
-        messages = settled(app, 2)
+    with texting(app, twilio) as phone:
+        messages = first_message_settled(phone, "hallo")
     assert [m.delivery_status for m in messages] == ["sent", "sent"]
     assert len(twilio.creates) == 2  # the disclosure once, the answer once
     assert messages[0].channel_message_id == twilio.sent_to(phone.address)[0]["sid"]
@@ -141,15 +137,9 @@ def test_another_4xx_fails_at_once_and_the_agent_sees_why(
 ) -> None:
     twilio.script = [Reply(400, code=21211, message="Invalid 'To' Phone Number")]
     app = whatsapp_app(sqlite_url, twilio, FakeRasa())
-    with TestClient(app) as client:
-        phone = Phone(client)
-        phone.send("hallo")
-        messages = settled(app, 2)
-        [conversation] = whatsapp_conversations(app)
-        agent = login_agent(client, app)
-        detail = client.get(
-            f"/api/agent/conversations/{conversation.id}", headers=agent.headers
-        ).json()
+    with texting(app, twilio) as phone:
+        messages = first_message_settled(phone, "hallo")
+        detail = phone.agent().detail()
     assert [m.delivery_status for m in messages] == ["failed", "sent"]
     assert len(twilio.creates) == 2  # never retried
     [disclosure] = [m for m in detail["messages"] if m["kind"] == "disclosure_shown"]
@@ -161,21 +151,15 @@ def test_another_4xx_fails_at_once_and_the_agent_sees_why(
 def test_status_callbacks_update_delivery_and_record_twilios_error(
     sqlite_url: str, twilio: FakeTwilio
 ) -> None:
-    app = whatsapp_app(sqlite_url, twilio, FakeRasa())
-    with TestClient(app) as client:
-        phone = Phone(client)
-        phone.send("hallo")
-        settled(app, 2)
+    with texting(whatsapp_app(sqlite_url, twilio, FakeRasa()), twilio) as phone:
+        first_message_settled(phone, "hallo")
         disclosure, answer = twilio.sent_to(phone.address)
+        client = phone.client
         assert status_callback(client, disclosure, "read").status_code == 204
         assert status_callback(client, disclosure, "delivered").status_code == 204  # late
         assert status_callback(client, answer, "undelivered", error_code=63016).status_code == 204
         forged = status_callback(client, answer, "read", token="x" * 32)
-        [conversation] = whatsapp_conversations(app)
-        agent = login_agent(client, app)
-        detail = client.get(
-            f"/api/agent/conversations/{conversation.id}", headers=agent.headers
-        ).json()
+        detail = phone.agent().detail()
     assert forged.status_code == 403
     shown = [
         (m["delivery_status"], m["delivery_error_code"])
@@ -192,14 +176,13 @@ def test_status_callbacks_update_delivery_and_record_twilios_error(
 def test_pending_messages_are_sent_after_a_restart(database_url: str, twilio: FakeTwilio) -> None:
     twilio.stop()  # Twilio unreachable while the first process runs
     app = whatsapp_app(database_url, twilio, FakeRasa())
-    with TestClient(app) as client:
-        phone = Phone(client)
+    with texting(app, twilio) as phone:
         phone.send("hallo")
         eventually(lambda: len(outbound(app)) >= 2)
     assert all(m.delivery_status == "pending" for m in outbound(app))
     twilio.start()
     app = whatsapp_app(database_url, twilio, FakeRasa())
-    with TestClient(app) as client:
+    with TestClient(app):
         messages = settled(app, 2)
     assert [m.delivery_status for m in messages] == ["sent", "sent"]
     assert twilio.bodies_to(phone.address)[1] == GREETING
@@ -210,10 +193,8 @@ def test_a_send_cut_off_by_a_crash_is_looked_up_not_resent(
 ) -> None:
     """A claim left by a dead process: the request may have reached Twilio."""
     app = whatsapp_app(sqlite_url, twilio, FakeRasa())
-    with TestClient(app) as client:
-        phone = Phone(client)
-        phone.send("hallo")
-        settled(app, 2)
+    with texting(app, twilio) as phone:
+        first_message_settled(phone, "hallo")
     reached = twilio.sent_to(phone.address)[1]
     twilio.creates.clear()
     with database(app) as session:  # as if the answer's send had died mid-flight
@@ -231,7 +212,7 @@ def test_a_send_cut_off_by_a_crash_is_looked_up_not_resent(
             )
         )
     app = whatsapp_app(sqlite_url, twilio, FakeRasa())
-    with TestClient(app) as client:
+    with TestClient(app):
         messages = settled(app, 2)
     assert twilio.creates == []
     assert messages[1].delivery_status == "sent"
@@ -244,15 +225,13 @@ def test_a_long_message_goes_out_in_parts_and_is_delivered_when_all_parts_are(
     long_answer = " ".join(f"zin{n}." for n in range(300))  # about 2300 characters
     rasa = FakeRasa(replies={"greet": [{"text": long_answer}]})
     app = whatsapp_app(sqlite_url, twilio, rasa)
-    with TestClient(app) as client:
-        phone = Phone(client)
-        phone.send("hallo")
-        messages = settled(app, 2)
+    with texting(app, twilio) as phone:
+        messages = first_message_settled(phone, "hallo")
         parts = twilio.sent_to(phone.address)[1:]
         assert len(parts) == 2
-        status_callback(client, parts[0], "delivered")
+        status_callback(phone.client, parts[0], "delivered")
         halfway = outbound(app)[1].delivery_status
-        status_callback(client, parts[1], "delivered")
+        status_callback(phone.client, parts[1], "delivered")
         done = outbound(app)[1]
     assert all(len(part["body"]) <= 1600 for part in parts)
     assert " ".join(part["body"] for part in parts) == long_answer

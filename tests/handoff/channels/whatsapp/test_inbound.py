@@ -18,6 +18,7 @@ from tests.handoff.channels.whatsapp.phone import (
     eventually,
     received,
     sign,
+    texting,
     whatsapp_app,
     whatsapp_conversations,
     whatsapp_messages,
@@ -34,12 +35,11 @@ def test_a_message_is_answered_by_the_bot_over_whatsapp_after_the_disclosure(
 ) -> None:
     rasa = FakeRasa()
     app = whatsapp_app(sqlite_url, twilio, rasa)
-    with TestClient(app) as client:
-        phone = Phone(client)
+    with texting(app, twilio) as phone:
         answer = phone.send("hallo")
         assert answer.status_code == 200
         assert answer.text == EMPTY_TWIML
-        bodies = eventually(lambda: received(twilio, phone, 2))
+        bodies = phone.wait_for_messages(2)
     assert bodies[0].startswith(DISCLOSURE_START)
     assert bodies[1] == GREETING
     assert all(m["from"] == BUSINESS for m in twilio.sent_to(phone.address))
@@ -63,11 +63,10 @@ def test_the_contact_is_known_by_a_hash_of_the_number_and_keeps_its_conversation
     sqlite_url: str, twilio: FakeTwilio
 ) -> None:
     app = whatsapp_app(sqlite_url, twilio, FakeRasa())
-    with TestClient(app) as client:
-        phone = Phone(client)
+    with texting(app, twilio) as phone:
         phone.send("hallo")
         phone.send("nog een vraag")
-        eventually(lambda: len(twilio.bodies_to(phone.address)) >= 3)
+        phone.wait_for_messages(3)
     [contact] = contacts(app)
     assert phone.number not in contact.external_id_hash
     assert contact.address == phone.address
@@ -84,8 +83,7 @@ def test_a_request_without_twilios_signature_is_refused_and_nothing_stored(
 ) -> None:
     rasa = FakeRasa()
     app = whatsapp_app(sqlite_url, twilio, rasa)
-    with TestClient(app) as client:
-        phone = Phone(client)
+    with texting(app, twilio) as phone:
         params = phone.params("hallo")
         header = {
             None: None,
@@ -108,8 +106,7 @@ def test_a_signed_request_that_is_tampered_with_is_refused(
     sqlite_url: str, twilio: FakeTwilio
 ) -> None:
     app = whatsapp_app(sqlite_url, twilio, FakeRasa())
-    with TestClient(app) as client:
-        phone = Phone(client)
+    with texting(app, twilio) as phone:
         params = phone.params("hallo")
         signature = sign("https://handoff.example.nl/api/whatsapp/inbound", params)
         answer = phone.post(params | {"Body": "iets anders"}, signature=signature)
@@ -118,9 +115,8 @@ def test_a_signed_request_that_is_tampered_with_is_refused(
 
 
 def test_the_channel_is_off_without_twilio_credentials(sqlite_url: str, twilio: FakeTwilio) -> None:
-    app = whatsapp_app(sqlite_url, twilio, twilio_auth_token=None)
-    with TestClient(app) as client:
-        answer = Phone(client).send("hallo")
+    with texting(whatsapp_app(sqlite_url, twilio, twilio_auth_token=None), twilio) as phone:
+        answer = phone.send("hallo")
     assert answer.status_code == 404
     assert answer.json() == {"detail": "WhatsApp is not configured"}
 
@@ -129,8 +125,7 @@ def test_a_signed_message_that_is_not_whatsapp_is_a_400_and_nothing_stored(
     sqlite_url: str, twilio: FakeTwilio
 ) -> None:
     app = whatsapp_app(sqlite_url, twilio, FakeRasa())
-    with TestClient(app) as client:
-        phone = Phone(client)
+    with texting(app, twilio) as phone:
         answer = phone.post(phone.params("hallo") | {"From": "+31612345678"})
     assert answer.status_code == 400
     assert answer.json() == {"detail": "From is not a WhatsApp address"}
@@ -142,12 +137,11 @@ def test_the_same_message_sid_three_times_at_once_is_one_turn(
 ) -> None:
     rasa = FakeRasa(echo=True)
     app = whatsapp_app(database_url, twilio, rasa)
-    with TestClient(app) as client:
-        phone = Phone(client)
+    with texting(app, twilio) as phone:
         params = phone.params("hallo", sid=new_sid())
         with ThreadPoolExecutor(3) as pool:
             answers = list(pool.map(lambda _: phone.post(params), range(3)))
-        eventually(lambda: len(twilio.bodies_to(phone.address)) >= 2)
+        phone.wait_for_messages(2)
         # A redelivery later, after the turn, is acknowledged and ignored too.
         assert phone.post(params).status_code == 200
     assert [a.status_code for a in answers] == [200, 200, 200]
@@ -175,10 +169,9 @@ def test_a_numbered_reply_chooses_the_offered_button(sqlite_url: str, twilio: Fa
         },
     )
     app = whatsapp_app(sqlite_url, twilio, rasa)
-    with TestClient(app) as client:
-        phone = Phone(client)
+    with texting(app, twilio) as phone:
         phone.send("factuur")
-        eventually(lambda: len(twilio.bodies_to(phone.address)) >= 2)
+        phone.wait_for_messages(2)
         phone.send("2")
         eventually(lambda: len(rasa.calls_to("respond")) >= 2)
     assert twilio.bodies_to(phone.address)[1] == (
@@ -197,11 +190,11 @@ def test_an_image_is_shown_to_the_agent_and_the_bot_offers_a_person(
 ) -> None:
     rasa = FakeRasa()
     app = whatsapp_app(sqlite_url, twilio, rasa)
-    with TestClient(app) as client:
-        phone = Phone(client)
+    with texting(app, twilio) as phone:
+        client = phone.client
         url = twilio.add_media()
         phone.send("mijn meter", media=[(url, "image/png")])
-        bodies = eventually(lambda: received(twilio, phone, 2))
+        bodies = phone.wait_for_messages(2)
         assert bodies[1] == (
             "Foto's, documenten, spraakberichten en locaties kan ik helaas niet lezen. Een "
             "medewerker kan dat wel en ziet wat je stuurde. Je kunt je vraag ook typen."
@@ -233,15 +226,10 @@ def test_an_image_is_shown_to_the_agent_and_the_bot_offers_a_person(
 
 def test_a_location_is_stored_for_the_agent(sqlite_url: str, twilio: FakeTwilio) -> None:
     app = whatsapp_app(sqlite_url, twilio, FakeRasa())
-    with TestClient(app) as client:
-        phone = Phone(client)
+    with texting(app, twilio) as phone:
         phone.send("", location=(52.0907, 5.1214))
-        eventually(lambda: len(twilio.bodies_to(phone.address)) >= 2)
-        [conversation] = whatsapp_conversations(app)
-        agent = login_agent(client, app)
-        detail = client.get(
-            f"/api/agent/conversations/{conversation.id}", headers=agent.headers
-        ).json()
+        phone.wait_for_messages(2)
+        detail = phone.agent().detail()
     [where] = [m for m in detail["messages"] if m["location"]]
     assert where["text"] == "[Locatie: 52.0907, 5.1214]"
     assert where["location"]["latitude"] == 52.0907
@@ -249,16 +237,14 @@ def test_a_location_is_stored_for_the_agent(sqlite_url: str, twilio: FakeTwilio)
 
 def test_media_outside_twilio_is_never_fetched(sqlite_url: str, twilio: FakeTwilio) -> None:
     app = whatsapp_app(sqlite_url, twilio, FakeRasa())
-    with TestClient(app) as client:
-        phone = Phone(client)
+    with texting(app, twilio) as phone:
         phone.send("kijk", media=[("http://169.254.169.254/latest/meta-data", "image/png")])
-        [conversation] = whatsapp_conversations(app)
+        agent = phone.agent()
         message_id = next(m.id for m in whatsapp_messages(app) if m.author == "customer")
-        agent = login_agent(client, app)
-        answer = client.get(f"/api/agent/whatsapp/media/{message_id}/0", headers=agent.headers)
+        answer = agent.get(f"/api/agent/whatsapp/media/{message_id}/0")
     assert answer.status_code == 404
     assert answer.json() == {"detail": "Deze bijlage staat niet bij Twilio"}
-    assert conversation.channel == "whatsapp"
+    assert agent.conversation.channel == "whatsapp"
 
 
 def test_the_number_never_reaches_the_logs(
@@ -270,12 +256,11 @@ def test_the_number_never_reaches_the_logs(
     twilio.script = [Reply(429, retry_after=0), Reply(500, stores=True)]
     rasa = FakeRasa()
     app = whatsapp_app(sqlite_url, twilio, rasa)
-    with TestClient(app) as client:
-        phone = Phone(client, number="+31687654321")
+    with texting(app, twilio, number="+31687654321") as phone:
         phone.send("hallo")
-        eventually(lambda: len(twilio.bodies_to(phone.address)) >= 2)
+        phone.wait_for_messages(2)
         phone.send("ik wil een medewerker")
-        eventually(lambda: len(twilio.bodies_to(phone.address)) >= 4)
+        phone.wait_for_messages(4)
         eventually(
             lambda: all(
                 m.delivery_status == "sent" for m in whatsapp_messages(app) if m.direction == "out"
@@ -293,7 +278,7 @@ def test_fifty_customers_at_once_each_get_their_own_answer(
 ) -> None:
     app = whatsapp_app(database_url, twilio, FakeRasa(echo=True))
     with TestClient(app) as client:
-        phones = [Phone(client, number=f"+316{20000000 + n}") for n in range(50)]
+        phones = [Phone(client, f"+316{20000000 + n}", twilio) for n in range(50)]
         with ThreadPoolExecutor(50) as pool:
             answers = list(
                 pool.map(lambda n: phones[n].send(f"vraag van klant {n}"), range(len(phones)))
@@ -301,7 +286,7 @@ def test_fifty_customers_at_once_each_get_their_own_answer(
         eventually(lambda: all(received(twilio, phone, 2) for phone in phones), timeout=120)
     assert [a.status_code for a in answers] == [200] * 50
     for n, phone in enumerate(phones):
-        bodies = twilio.bodies_to(phone.address)
+        bodies = phone.messages()
         assert bodies[0].startswith(DISCLOSURE_START)
         assert bodies[1:] == [f"antwoord op: vraag van klant {n}"]
     customer = [m for m in whatsapp_messages(app) if m.author == "customer"]

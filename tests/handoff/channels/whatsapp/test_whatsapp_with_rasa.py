@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from tests.handoff.accounts.staff import login_agent
 from tests.handoff.channels.whatsapp.fake_twilio import FakeTwilio
 from tests.handoff.channels.whatsapp.phone import (
     Phone,
     eventually,
     received,
+    texting,
     whatsapp_app,
     whatsapp_conversations,
     whatsapp_messages,
@@ -26,7 +26,6 @@ pytestmark = pytest.mark.integration
 
 DISCLOSURE_START = "Hoi! Je chat met de digitale assistent van Voorbeeld Energie."
 GREETING_START = "Hallo! Ik ben de digitale assistent"
-HANDOFF_TEXT = "Ik verbind je door met een medewerker."
 
 
 def with_rasa(postgres_url: str, twilio: FakeTwilio, rasa: RealRasa, **overrides: Any) -> FastAPI:
@@ -44,10 +43,9 @@ def test_a_whatsapp_message_gets_the_bots_answer(
     postgres_url: str, twilio: FakeTwilio, rasa: RealRasa
 ) -> None:
     app = with_rasa(postgres_url, twilio, rasa)
-    with TestClient(app) as client:
-        phone = Phone(client)
+    with texting(app, twilio) as phone:
         assert phone.send("hallo").status_code == 200
-        bodies = eventually(lambda: received(twilio, phone, 2))
+        bodies = phone.wait_for_messages(2)
     assert bodies[0].startswith(DISCLOSURE_START)
     assert bodies[1].startswith(GREETING_START)
     [conversation] = whatsapp_conversations(app)
@@ -62,22 +60,14 @@ def test_ik_wil_een_mens_hands_over_and_the_agents_reply_arrives_over_whatsapp(
     postgres_url: str, twilio: FakeTwilio, rasa: RealRasa
 ) -> None:
     app = with_rasa(postgres_url, twilio, rasa)
-    with TestClient(app) as client:
-        phone = Phone(client)
+    with texting(app, twilio) as phone:
         phone.send("hallo")
-        eventually(lambda: received(twilio, phone, 2))
-        phone.send("ik wil een mens")
-        eventually(lambda: any(b.startswith(HANDOFF_TEXT) for b in twilio.bodies_to(phone.address)))
-        [conversation] = whatsapp_conversations(app)
-        agent = login_agent(client, app)
-        base = f"/api/agent/conversations/{conversation.id}"
-        assert client.post(f"{base}/claim", headers=agent.headers).status_code == 200
-        answer = client.post(
-            f"{base}/messages", json={"text": "Hoi, ik help je verder."}, headers=agent.headers
-        )
+        phone.wait_for_messages(2)
+        agent = phone.hand_over("ik wil een mens")
+        answer = agent.reply("Hoi, ik help je verder.")
         assert answer.status_code == 201
-        eventually(lambda: "Hoi, ik help je verder." in twilio.bodies_to(phone.address))
-    [handoff] = handoffs_of(app, conversation.id)
+        phone.wait_for_message(exactly="Hoi, ik help je verder.")
+    [handoff] = handoffs_of(app, agent.conversation.id)
     assert handoff.reason == "explicit_request"
     transcript = [line["text"] for line in handoff.context["transcript"]]
     assert "ik wil een mens" in transcript
@@ -88,13 +78,13 @@ def test_fifty_customers_at_once_are_all_answered_and_nothing_is_lost(
 ) -> None:
     app = with_rasa(postgres_url, twilio, rasa)
     with TestClient(app) as client:
-        phones = [Phone(client, number=f"+316{10000000 + n}") for n in range(50)]
+        phones = [Phone(client, f"+316{10000000 + n}", twilio) for n in range(50)]
         with ThreadPoolExecutor(50) as pool:
             answers = list(pool.map(lambda phone: phone.send("hallo"), phones))
         assert [a.status_code for a in answers] == [200] * 50
         eventually(lambda: all(received(twilio, p, 2) for p in phones), timeout=180)
     for phone in phones:
-        bodies = twilio.bodies_to(phone.address)
+        bodies = phone.messages()
         assert len(bodies) == 2, bodies
         assert bodies[0].startswith(DISCLOSURE_START)
         assert bodies[1].startswith(GREETING_START)

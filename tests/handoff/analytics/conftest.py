@@ -1,0 +1,1 @@
+from tests.handoff.history import session  # noqa: F401  (a fixture)
