@@ -269,3 +269,18 @@ def test_a_complaint_goes_to_a_person_before_the_bot_answers(
     # Rasa parsed the turn but never ran it: no user event, no bot answer.
     assert user_events(rasa, customer.conversation_id) == []
     assert texts(messages_of(customer.app, customer.conversation_id), "bot") == []
+
+
+def test_a_goodbye_to_the_real_bot_resolves_the_conversation_and_asks_how_it_went(
+    postgres_url: str, rasa: RealRasa
+) -> None:
+    with service(postgres_url, rasa) as client, AppCustomer(client) as customer:
+        farewell = customer.answer_to("doei")
+        assert farewell["author"] == "bot" and farewell["text"].startswith("Fijne dag nog!")
+        asked = customer.message_from("system")
+        assert asked["text"].startswith("Hoe tevreden ben je over dit gesprek?")
+        assert [b["payload"] for b in asked["buttons"]] == [f"csat:{n}" for n in range(1, 6)]
+        assert customer.say("4")["type"] == "ack"
+    closed = conversation(customer.app, customer.conversation_id)
+    assert (closed.state, closed.outcome) == (State.closed, "resolved_by_bot")
+    assert texts(messages_of(customer.app, customer.conversation_id))[-1] == "4"
