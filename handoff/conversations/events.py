@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handoff.accounts.models import Account
-from handoff.conversations.models import Message
+from handoff.conversations.models import AUTHORS, Message
 from handoff.conversations.store import as_utc
 
 
@@ -50,6 +50,25 @@ def message_event(message: Message, *, author_name: str | None) -> dict[str, Any
 CUSTOMER_FIELDS = ("id", "author", "author_name", "text", "buttons", "sources", "created_at")
 
 
+def speaker_kind(event: dict[str, Any]) -> str:
+    """Who the customer is told says a message: ``bot``, ``agent``, ``customer`` or
+    ``system`` (the service itself).
+
+    The disclosure is stored as a system message (the service guarantees it), but it is
+    the assistant presenting itself in the first person, so it is labelled as the bot:
+    that label is the point of the disclosure. Every other system text is the service's.
+    """
+    author = str(event.get("author") or "system")
+    if author == "system" and event.get("kind") == "disclosure_shown":
+        return "bot"
+    return author if author in AUTHORS else "system"
+
+
 def customer_frame(event: dict[str, Any]) -> dict[str, Any]:
-    """The ``message`` frame of the customer protocol (docs/customer-protocol.md)."""
-    return {"type": "message", **{key: event.get(key) for key in CUSTOMER_FIELDS}}
+    """The ``message`` frame of the customer protocol (docs/customer-protocol.md), live
+    and in a replay alike: the widget labels a message by its ``kind`` only."""
+    return {
+        "type": "message",
+        **{key: event.get(key) for key in CUSTOMER_FIELDS},
+        "kind": speaker_kind(event),
+    }

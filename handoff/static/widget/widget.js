@@ -34,6 +34,8 @@
       you: "Jij",
       bot: "Digitale assistent",
       agent: "Medewerker",
+      notice: "Mededeling van de klantenservice",
+      choices: "Keuzes",
       sources: "Bronnen",
       input: "Je bericht",
       send: "Versturen",
@@ -75,6 +77,8 @@
       you: "You",
       bot: "Digital assistant",
       agent: "Team member",
+      notice: "Notice from customer service",
+      choices: "Choices",
       sources: "Sources",
       input: "Your message",
       send: "Send",
@@ -270,10 +274,21 @@
     body.scrollTop = body.scrollHeight;
   }
 
+  /* Who speaks comes from the frame's kind alone (docs/customer-protocol.md): the
+     assistant is named only for what the assistant said, so a service notice never
+     passes for the bot and the bot never for a person. Anything else is the service. */
+  var KINDS = { bot: true, agent: true, customer: true, system: true };
+
+  function kindOf(frame) {
+    return KINDS[frame.kind] === true ? frame.kind : "system";
+  }
+
   function authorLabel(frame) {
-    if (frame.author === "customer") return TEXT.you;
-    if (frame.author === "agent") return frame.author_name || TEXT.agent;
-    return TEXT.bot;
+    var kind = kindOf(frame);
+    if (kind === "customer") return TEXT.you;
+    if (kind === "agent") return frame.author_name || TEXT.agent;
+    if (kind === "bot") return TEXT.bot;
+    return null;
   }
 
   function renderMessage(frame) {
@@ -282,8 +297,15 @@
       seen[frame.id] = true;
       lastId = lastId === null ? frame.id : Math.max(lastId, frame.id);
     }
-    var item = el("li", { class: "hw-msg hw-" + (frame.author || "system") });
-    item.appendChild(el("span", { class: "hw-author" }, authorLabel(frame)));
+    var kind = kindOf(frame);
+    var label = authorLabel(frame);
+    var item = el("li", { class: "hw-msg hw-" + kind });
+    if (label) {
+      item.appendChild(el("span", { class: "hw-author" }, label));
+    } else {
+      // Seen as a notice by its style; a screen reader hears whose it is.
+      item.appendChild(el("span", { class: "hw-visually-hidden" }, TEXT.notice + ":"));
+    }
     item.appendChild(el("p", { class: "hw-text" }, frame.text || ""));
     var sources = Array.isArray(frame.sources) ? frame.sources : [];
     var links = [];
@@ -305,14 +327,14 @@
       nav.appendChild(sourceList);
       item.appendChild(nav);
     }
-    if (frame.author === "bot" || frame.author === "agent") {
+    if (kind === "bot" || kind === "agent") {
       if (lastButtons) lastButtons.remove();
       lastButtons = null;
     }
     var buttons = Array.isArray(frame.buttons) ? frame.buttons : [];
     // The bot's choices, and the service's own (the satisfaction question's 1–5).
-    if ((frame.author === "bot" || frame.author === "system") && buttons.length) {
-      var group = el("div", { class: "hw-buttons", role: "group", "aria-label": TEXT.bot });
+    if ((kind === "bot" || kind === "system") && buttons.length) {
+      var group = el("div", { class: "hw-buttons", role: "group", "aria-label": label || TEXT.choices });
       buttons.forEach(function (button) {
         if (!button || typeof button.payload !== "string") return;
         var b = el("button", { type: "button", class: "hw-choice" }, button.title || button.payload);
@@ -498,7 +520,7 @@
         });
         break;
       case "message":
-        if (frame.author === "bot" || frame.author === "agent") setTyping(null);
+        if (kindOf(frame) === "bot" || kindOf(frame) === "agent") setTyping(null);
         renderMessage(frame);
         break;
       case "ack":

@@ -51,6 +51,10 @@ def last_bot_message(page: Page) -> Locator:
     return page.locator(".hw-log .hw-msg.hw-bot").last
 
 
+def service_line(page: Page, text: str) -> Locator:
+    return messages(page).filter(has=page.locator(".hw-text", has_text=text))
+
+
 # The real Rasa's first turns after its start are slow on a loaded 2-core machine.
 BOT_TIMEOUT_MS = 60_000
 
@@ -151,6 +155,10 @@ def test_disclosure_answer_with_source_reload_and_a_person(
     )
     expect(page.locator(".hw-log")).to_contain_text(HANDOFF_NL, timeout=BOT_TIMEOUT_MS)
     expect(page.get_by_role("status").filter(has_text="nummer 1 in de rij")).to_be_visible()
+    # The service says it, not the assistant: a notice without an author.
+    handoff_line = service_line(page, HANDOFF_NL)
+    expect(handoff_line).to_have_class(re.compile(r"\bhw-system\b"))
+    expect(handoff_line.locator(".hw-author")).to_have_count(0)
     screenshot(page, request, "waiting")
 
     # A person joins: the moment is visible, and their messages carry their name.
@@ -161,6 +169,10 @@ def test_disclosure_answer_with_source_reload_and_a_person(
     expect(page.locator(".hw-log")).to_contain_text(
         "Je praat nu met Sanne, medewerker klantenservice.", timeout=BOT_TIMEOUT_MS
     )
+    joined = service_line(page, "Je praat nu met Sanne, medewerker klantenservice.")
+    expect(joined).to_have_class(re.compile(r"\bhw-system\b"))
+    expect(joined.locator(".hw-author")).to_have_count(0)
+    expect(joined).not_to_contain_text("Digitale assistent")
     sanne.post(f"/conversations/{conversation_id}/messages", text=REPLY)
     agent_message = page.locator(".hw-log .hw-msg.hw-agent").last
     expect(agent_message.locator(".hw-text")).to_have_text(REPLY, timeout=BOT_TIMEOUT_MS)
@@ -170,9 +182,23 @@ def test_disclosure_answer_with_source_reload_and_a_person(
     # Closing asks one question, answered with one click; the score is stored.
     sanne.post(f"/conversations/{conversation_id}/close")
     expect(page.locator(".hw-log")).to_contain_text(CSAT_NL, timeout=BOT_TIMEOUT_MS)
+    question = service_line(page, CSAT_NL)
+    expect(question.locator(".hw-author")).to_have_count(0)
+    expect(question).not_to_contain_text("Digitale assistent")
     page.get_by_role("button", name="4", exact=True).click()
     assert wait_until(lambda: csat_score(live_service.database_url)) == 4
     screenshot(page, request, "satisfaction-answered")
+
+    # After a reload the replayed lines keep their speakers.
+    page.reload()
+    expect(service_line(page, CSAT_NL)).to_be_visible()
+    joined = service_line(page, "Je praat nu met Sanne, medewerker klantenservice.")
+    expect(joined.locator(".hw-author")).to_have_count(0)
+    expect(joined).not_to_contain_text("Digitale assistent")
+    expect(messages(page).first.locator(".hw-author")).to_have_text("Digitale assistent")
+    expect(page.locator(".hw-log .hw-msg.hw-agent").last.locator(".hw-author")).to_have_text(
+        "Sanne"
+    )
 
 
 def test_customer_markup_is_shown_as_text(
@@ -266,6 +292,9 @@ def test_english_page_gets_an_english_widget(
     expect(page.locator(".hw-log")).to_contain_text(
         "I am passing you on to a member of our team", timeout=BOT_TIMEOUT_MS
     )
+    handoff_line = service_line(page, "I am passing you on to a member of our team")
+    expect(handoff_line.locator(".hw-author")).to_have_count(0)
+    expect(handoff_line).not_to_contain_text("Digital assistant")
     assert axe_violations(page) == []
     screenshot(page, request, "english")
 

@@ -377,9 +377,41 @@ def test_send_message_reaches_customer(
     assert response.status_code == 201
     [frame] = customer.messages_from("agent")
     assert frame["text"] == "Hoi, ik help je verder" and frame["author_name"] == "Anna"
+    assert frame["kind"] == "agent"
     stored = stored_messages(app, customer.conversation_id)[-1]
     assert stored.author == "agent" and stored.author_account_id == agent.account_id
     assert stored.internal is False and stored.delivery_status == "sent"
+
+
+def test_the_customer_is_told_who_speaks_live_and_after_a_reconnect(
+    app: FastAPI, client: TestClient, claimed_customer: Callable[..., tuple[Customer, LoggedIn]]
+) -> None:
+    customer, agent = claimed_customer(name="Anna")
+    send(client, agent, customer.conversation_id, text="Hoi, ik help je verder")
+    [reply] = customer.messages_from("agent")
+    path = f"/api/agent/conversations/{customer.conversation_id}/close"
+    assert client.post(path, headers=agent.headers).status_code == 200
+    question = customer.receive_until(lambda f: f["type"] == "message" and f["buttons"] != [])
+    live = {f["text"]: f for f in customer.seen if f["type"] == "message"}
+
+    assert (reply["kind"], reply["author_name"]) == ("agent", "Anna")
+    joined = live["Je praat nu met Anna, medewerker klantenservice."]
+    # The service announces the person; neither the assistant nor Anna says it.
+    assert (joined["author"], joined["kind"], joined["author_name"]) == ("system", "system", None)
+    assert question["text"] == default_text("csat_question")
+    assert (question["kind"], question["author_name"]) == ("system", None)
+
+    # A reconnect replays every line with the same speaker.
+    customer.close()
+    customer.seen.clear()
+    customer.connect(last_message_id=None)
+    shown = [m for m in stored_messages(app, customer.conversation_id) if not m.internal]
+    replayed = {f["id"]: f for f in (customer.receive() for _ in shown)}
+    for frame in live.values():
+        assert (replayed[frame["id"]]["kind"], replayed[frame["id"]]["author_name"]) == (
+            frame["kind"],
+            frame["author_name"],
+        )
 
 
 def test_internal_note_never_reaches_customer(

@@ -95,6 +95,8 @@ def test_hello_gets_welcome_and_the_disclosure_first(client: TestClient) -> None
     disclosure = customer.receive()
     assert disclosure["type"] == "message" and disclosure["author"] == "system"
     assert disclosure["text"].startswith(DISCLOSURE_START)
+    # The assistant presents itself: labelled as the bot, not as a service notice.
+    assert disclosure["kind"] == "bot"
     customer.close()
 
 
@@ -106,6 +108,7 @@ def test_message_is_acked_then_answered_by_the_bot(client: TestClient, rasa: Fak
     [reply] = customer.messages_from("bot")
     assert reply["text"] == GREETING
     assert reply["author_name"] is None and reply["buttons"] == [] and reply["sources"] == []
+    assert reply["kind"] == "bot"
     customer.close()
     stored = messages_of(client.app, customer.conversation_id)  # type: ignore[arg-type]
     inbound = [m for m in stored if m.author == "customer"]
@@ -173,6 +176,8 @@ def test_typed_request_for_a_person_hands_over_and_the_customer_is_told(
         lambda f: f["type"] == "message" and f["author"] == "system"
     )
     assert handoff_text["text"].startswith(HANDOFF_TEXT)
+    # The service tells it, not the assistant: the widget shows it without an author.
+    assert handoff_text["kind"] == "system" and handoff_text["author_name"] is None
     customer.close()
     [handoff] = handoffs_of(client.app, customer.conversation_id)  # type: ignore[arg-type]
     assert handoff.reason == "explicit_request"
@@ -215,6 +220,7 @@ def test_replay_sends_only_messages_after_the_cursor(client: TestClient) -> None
     customer.connect(last_message_id=ack["message_id"])
     replayed = customer.receive()
     assert replayed["id"] == reply["id"] and replayed["text"] == GREETING
+    assert replayed["kind"] == "bot"
     customer.close()
 
 
@@ -231,10 +237,53 @@ def test_history_returns_the_same_messages(client: TestClient) -> None:
     history = client.get("/api/web/history", headers=headers)
     assert history.status_code == 200
     assert [m["author"] for m in history.json()["messages"]] == ["system", "customer", "bot"]
+    assert [m["kind"] for m in history.json()["messages"]] == ["bot", "customer", "bot"]
     assert client.get("/api/web/history").status_code == 401
     wrong = client.get("/api/web/history", headers=headers | {"X-Contact-Token": "nope"})
     assert wrong.status_code == 401
     assert wrong.json() == {"detail": "Unknown or expired conversation tokens."}
+
+
+def test_service_lines_keep_their_kind_in_the_replay_after_a_reconnect(
+    client: TestClient,
+) -> None:
+    customer = Customer(client)
+    customer.connect()
+    customer.say("hallo")
+    customer.messages_from("bot")
+    assert customer.ws is not None
+    customer.ws.send_json({"type": "request_human", "client_id": "btn-1"})
+    app = client.app
+    # The last service line of the handoff: nobody is available in an empty database.
+    last = wait_until(
+        lambda: next(
+            (
+                m
+                for m in messages_of(app, customer.conversation_id)  # type: ignore[arg-type]
+                if m.payload.get("text_key") in ("nobody_available", "out_of_hours")
+            ),
+            None,
+        )
+    )
+    customer.receive_until(lambda f: f["type"] == "message" and f["id"] == last.id)
+    stored = messages_of(app, customer.conversation_id)  # type: ignore[arg-type]
+    live = {f["id"]: f["kind"] for f in customer.seen if f["type"] == "message"}
+    assert live[last.id] == "system"
+    customer.close()
+
+    customer.seen.clear()
+    customer.connect(last_message_id=None)
+    replayed = [customer.receive() for _ in stored]
+    customer.close()
+
+    kinds = [(f["text"], f["kind"]) for f in replayed]
+    assert kinds[0] == (stored[0].text, "bot")  # the disclosure
+    assert kinds[1:3] == [("hallo", "customer"), (GREETING, "bot")]
+    assert kinds[3] == ("Ik wil graag een medewerker spreken.", "customer")
+    # The handoff and what follows (waiting, nobody available) are the service's.
+    assert kinds[4][0].startswith(HANDOFF_TEXT)
+    assert [kind for _, kind in kinds[4:]] == ["system"] * len(kinds[4:])
+    assert {f["id"]: f["kind"] for f in replayed if f["id"] in live} == live
 
 
 def test_foreign_origin_is_closed_with_4403(client: TestClient) -> None:
@@ -525,8 +574,10 @@ def test_an_open_socket_marks_the_customer_as_present(client: TestClient) -> Non
     customer.close()
     # Closing records when they left, so "abandoned" counts from that moment.
     wait_until(
-        lambda: store.as_utc(
-            conversation(client.app, customer.conversation_id).last_seen_at  # type: ignore[arg-type]
+        lambda: (
+            store.as_utc(
+                conversation(client.app, customer.conversation_id).last_seen_at  # type: ignore[arg-type]
+            )
+            >= before
         )
-        >= before
     )
