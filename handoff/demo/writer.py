@@ -105,6 +105,21 @@ def stored_features(
     }
 
 
+def turn_payload(turn: ScriptTurn) -> dict[str, Any]:
+    """The customer message's payload as the live turn leaves it (processing/turn.py)."""
+    payload: dict[str, Any] = {"kind": turn.kind} if turn.kind else {}
+    if turn.responded:
+        payload["turn"] = {
+            "bot_intent": turn.intent,
+            "active_form": turn.active_form,
+            "slots": {},
+            "actions": turn.actions,
+        }
+    if turn.submitted is not None:
+        payload["submitted"] = turn.submitted
+    return payload
+
+
 def nlu_of(turn: ScriptTurn) -> dict[str, Any] | None:
     if turn.intent is None:
         return None
@@ -214,16 +229,7 @@ class Writer:
         for turn in script.turns:
             at = start + turn.at
             last_at = at
-            payload: dict[str, Any] = {"kind": turn.kind} if turn.kind else {}
-            if turn.responded:
-                payload["turn"] = {
-                    "bot_intent": turn.intent,
-                    "active_form": turn.active_form,
-                    "slots": {},
-                    "actions": turn.actions,
-                }
-            if turn.submitted is not None:
-                payload["submitted"] = turn.submitted
+            payload = turn_payload(turn)
             self._message(
                 conversation,
                 at,

@@ -11,7 +11,6 @@ system texts and Handoff row (conversations/handoffs.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -24,8 +23,15 @@ from handoff.analytics.gaps import failed_turns
 from handoff.analytics.period import Period
 from handoff.conversations.models import Conversation, Handoff, Message
 from handoff.conversations.state import Outcome, State
-from handoff.db.session import make_engine, make_sessionmaker, session_scope
-from handoff.demo.writer import Script, ScriptHandoff, ScriptTurn, Writer, nlu_of, stored_features
+from handoff.demo.writer import (
+    Script,
+    ScriptHandoff,
+    ScriptTurn,
+    Writer,
+    nlu_of,
+    stored_features,
+    turn_payload,
+)
 from handoff.escalation.decision import Reason
 from handoff.escalation.text import normalise
 from handoff.replay.engine import HandedBack, Verdict, actual, compare, judge
@@ -121,18 +127,10 @@ class Rows:
     def bot_phase(self, turns: list[ScriptTurn]) -> None:
         form_answer = False  # the hand-back cleared any open form
         for turn in turns:
-            payload: dict[str, Any] = {"kind": turn.kind} if turn.kind else {}
-            if turn.responded:
-                payload["turn"] = {
-                    "bot_intent": turn.intent,
-                    "active_form": turn.active_form,
-                    "slots": {},
-                    "actions": turn.actions,
-                }
             self.message(
                 "customer",
                 turn.text,
-                payload,
+                turn_payload(turn),
                 nlu=nlu_of(turn),
                 features=stored_features(turn, "nl", form_answer, ACTIVE, VERSION),
                 processing_status="done",
@@ -267,16 +265,6 @@ def draft_eager() -> RuleSetData:
     draft = draft_backstop()
     draft.thresholds = draft.thresholds.model_copy(update={"low_confidence_turns": 1})
     return draft
-
-
-@pytest.fixture
-def session(sqlite_url: str) -> Iterator[Session]:
-    engine = make_engine(sqlite_url)
-    try:
-        with session_scope(make_sessionmaker(engine)) as db:
-            yield db
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
