@@ -51,8 +51,9 @@ def test_restating_a_need_the_bot_failed_on_hands_over_as_rephrase(
     postgres_url: str, rasa: RealRasa
 ) -> None:
     with service(postgres_url, rasa) as client:
-        # Failed turns alone would need 5 in a row here: the restatements decide.
-        publish_thresholds(client, low_confidence=0.999, low_confidence_turns=5)
+        # Failed turns alone would need 5 in a row here: the restatements decide, the
+        # second of them (the shipped rule set hands over at the first).
+        publish_thresholds(client, low_confidence=0.999, low_confidence_turns=5, rephrase_count=2)
         with AppCustomer(client) as customer:
             asked = customer.answer_to("hoe werkt de saldering van mijn zonnepanelen")
             assert asked["text"].startswith(ASK_REPHRASE)

@@ -120,6 +120,8 @@ def test_two_gibberish_turns_hand_over_for_low_confidence(
 def test_restating_a_failed_question_hands_over_for_rephrase(
     client: TestClient, rasa: FakeRasa
 ) -> None:
+    # A rule set that lets the customer restate once before a person takes over.
+    _activate(client, rephrase_count=2)
     customer = _start(client)
     assert _answered(customer, "wat kost mijn stroom per maand") == REPHRASE_ASK
     assert _answered(customer, "hoeveel betaal ik per maand voor stroom") == BILL_ANSWER
@@ -133,6 +135,20 @@ def test_restating_a_failed_question_hands_over_for_rephrase(
     )
     assert handoff.evidence["details"]["anchor"] == "wat kost mijn stroom per maand"
     assert len(rasa.calls_to("respond")) == 2
+
+
+def test_with_the_shipped_rules_one_restatement_of_a_failed_question_is_enough(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    customer = _start(client)
+    assert _answered(customer, "wat kost mijn stroom per maand") == REPHRASE_ASK
+    told = _handed_over(customer, "hoeveel betaal ik per maand voor stroom")
+    assert told.startswith(HANDOFF_TEXT)
+    customer.close()
+    [handoff] = handoffs_of(client.app, customer.conversation_id)  # type: ignore[arg-type]
+    assert handoff.reason == "rephrase" and handoff.ruleset_version == 1
+    # The bot answered the first question only; the restatement went to a person.
+    assert len(rasa.calls_to("respond")) == 1
 
 
 def test_a_yes_no_answer_after_a_failed_turn_is_not_a_rephrase(
@@ -228,6 +244,7 @@ def test_below_the_live_threshold_the_bot_is_told_nlu_fallback(
     client: TestClient, rasa: FakeRasa
 ) -> None:
     # 0.5: above the threshold Rasa was trained with (say 0.4), below the live 0.55.
+    _activate(client, low_confidence=0.55)
     customer = _start(client)
     assert _answered(customer, "wat staat er op mijn rekening") == REPHRASE_ASK
     customer.close()
@@ -249,7 +266,8 @@ def test_a_raised_threshold_changes_the_next_turn_without_a_restart(
 ) -> None:
     customer = _start(client)
     assert _answered(customer, "wat kost stroom") == BILL_ANSWER
-    version = _activate(client, low_confidence=0.8)
+    # The same words again: with one restatement enough, that alone would hand over.
+    version = _activate(client, low_confidence=0.8, rephrase_count=2)
     # The same words at 0.7: under the new threshold both turns failed.
     assert _handed_over(customer, "wat kost stroom").startswith(HANDOFF_TEXT)
     customer.close()

@@ -88,16 +88,19 @@ def test_message_acknowledged_before_a_crash_is_processed_after_restart(
     conversation_id = start_conversation(crashed)
     # One stored and acknowledged, never touched; one the crashed worker had started,
     # whose lease has run out since.
-    store_pending(crashed, conversation_id, "half verwerkt", processing_status="processing")
-    store_pending(crashed, conversation_id, "nooit verwerkt")
+    # Two different needs: a restatement of the first would rightly go to a person.
+    store_pending(
+        crashed, conversation_id, "vraag over mijn factuur", processing_status="processing"
+    )
+    store_pending(crashed, conversation_id, "ik ga verhuizen")
     set_lease(crashed, conversation_id, "dead-process", seconds=-1)
 
     restarted = make_app(database_url, rasa)
     with TestClient(restarted):
         wait_until(lambda: all_done(restarted, conversation_id))
     assert texts(messages_of(restarted, conversation_id), "bot") == [
-        "antwoord op: half verwerkt",
-        "antwoord op: nooit verwerkt",
+        "antwoord op: vraag over mijn factuur",
+        "antwoord op: ik ga verhuizen",
     ]
 
 
