@@ -1,8 +1,8 @@
 // Analytics: the period's key numbers as a table, the service's SVG charts, the Value
 // Matrix's simplify / eliminate lists, and the CSV of the same numbers.
+import { periodForm, periodQuery } from "/static/supervisor/period.js";
 import { api, el, flash, formatDuration } from "/static/console/api.js";
 
-const form = document.getElementById("period-form");
 const statusLine = document.getElementById("status");
 const CHARTS = [
   ["channels", "Gesprekken per kanaal"],
@@ -13,17 +13,9 @@ const CHARTS = [
   ["bot-turns", "Botbeurten voor een overdracht"],
   ["csat", "Tevredenheid"],
 ];
-const iso = (d) => d.toISOString().slice(0, 10);
 const percent = (share) => (share === null ? "–" : `${Math.round(share * 100)}%`);
 const duration = (s) => (s === null ? "–" : formatDuration(s));
 
-function query() {
-  const params = new URLSearchParams({
-    start: document.getElementById("start").value,
-    end: document.getElementById("end").value,
-  });
-  return params.toString();
-}
 
 function numbers(report) {
   const rows = [
@@ -44,7 +36,7 @@ function numbers(report) {
 }
 
 function charts() {
-  const q = query();
+  const q = periodQuery();
   document.getElementById("charts").replaceChildren(...CHARTS.map(([name, title]) => el("figure", {},
     el("img", { src: `/api/supervisor/analytics/charts/${name}.svg?${q}`, alt: title, attrs: { loading: "lazy" } }),
   )));
@@ -61,7 +53,7 @@ async function show() {
   flash("");
   statusLine.textContent = "Bezig…";
   try {
-    const report = await api("GET", `/api/supervisor/analytics?${query()}`);
+    const report = await api("GET", `/api/supervisor/analytics?${periodQuery()}`);
     numbers(report);
     charts();
     topList("simplify", report.value_matrix.top_simplify);
@@ -69,7 +61,7 @@ async function show() {
     const generated = document.getElementById("generated");
     generated.hidden = report.generated === 0;
     generated.textContent = `Let op: ${report.generated} van de ${report.conversations} gesprekken in deze periode zijn gegenereerde demo-gesprekken.`;
-    document.getElementById("csv").href = `/api/supervisor/analytics.csv?${query()}`;
+    document.getElementById("csv").href = `/api/supervisor/analytics.csv?${periodQuery()}`;
     statusLine.textContent = `Periode ${report.period.start} tot en met ${report.period.end}: ${report.conversations} gesprekken.`;
   } catch (error) {
     statusLine.textContent = "";
@@ -77,12 +69,4 @@ async function show() {
   }
 }
 
-form.addEventListener("submit", (event) => {
-  event.preventDefault();
-  show();
-});
-
-const today = new Date();
-document.getElementById("end").value = iso(today);
-document.getElementById("start").value = iso(new Date(today.getTime() - 27 * 86400000));
-show();
+periodForm(show);

@@ -1,10 +1,9 @@
 // Knowledge gaps: the failed customer turns of a period in groups, largest first.
+import { periodForm, periodQuery } from "/static/supervisor/period.js";
 import { api, el, flash } from "/static/console/api.js";
 
-const form = document.getElementById("period-form");
 const statusLine = document.getElementById("status");
 const WHY = { low_confidence: "niet begrepen", out_of_scope: "buiten het onderwerp", rephrase: "anders gevraagd" };
-const iso = (d) => d.toISOString().slice(0, 10);
 
 function group(g, index) {
   const why = Object.entries(g.why).map(([k, n]) => `${WHY[k] || k} ${n}×`).join(", ");
@@ -19,12 +18,8 @@ function group(g, index) {
 async function show() {
   flash("");
   statusLine.textContent = "Bezig…";
-  const params = new URLSearchParams({
-    start: document.getElementById("start").value,
-    end: document.getElementById("end").value,
-  });
   try {
-    const groups = await api("GET", `/api/supervisor/gaps?${params}`);
+    const groups = await api("GET", `/api/supervisor/gaps?${periodQuery()}`);
     document.getElementById("groups").replaceChildren(...groups.slice(0, 50).map(group));
     statusLine.textContent = groups.length
       ? `${groups.length} groepen${groups.length > 50 ? "; de 50 grootste staan hieronder" : ""}.`
@@ -35,12 +30,4 @@ async function show() {
   }
 }
 
-form.addEventListener("submit", (event) => {
-  event.preventDefault();
-  show();
-});
-
-const today = new Date();
-document.getElementById("end").value = iso(today);
-document.getElementById("start").value = iso(new Date(today.getTime() - 27 * 86400000));
-show();
+periodForm(show);
