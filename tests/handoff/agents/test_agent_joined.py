@@ -3,35 +3,14 @@ system message with the agent's name, in the customer's language, for the outbox
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi import FastAPI
 
-from handoff.accounts.models import Account
-from handoff.agents import operations
-from handoff.agents.effects import Effects
 from handoff.conversations import store
 from handoff.conversations.models import Message
 from handoff.db.session import session_scope
 from tests.handoff.accounts.staff import create_staff
+from tests.handoff.agents.acting import act
 from tests.handoff.agents.waiting import waiting_conversation
-from tests.handoff.customers import make_app
-
-
-@pytest.fixture
-def app(database_url: str) -> Iterator[FastAPI]:
-    app = make_app(database_url)
-    yield app
-    app.state.engine.dispose()
-
-
-def act(app: FastAPI, account_id: int, action: str, **kwargs: object) -> Effects:
-    with session_scope(app.state.sessionmaker) as session:
-        account = session.get(Account, account_id)
-        assert account is not None
-        effects: Effects = getattr(operations, action)(session, account=account, **kwargs)
-        return effects
 
 
 def last_message(app: FastAPI, conversation_id: str) -> Message:

@@ -3,36 +3,16 @@ events they leave to publish after the commit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi import FastAPI
 
-from handoff.accounts.models import Account
-from handoff.agents import operations
-from handoff.agents.effects import Effects
 from handoff.agents.errors import Conflict
 from handoff.agents.queue import waiting_conversations
 from handoff.conversations.state import Outcome, State
 from handoff.db.session import session_scope
 from tests.handoff.accounts.staff import create_staff
+from tests.handoff.agents.acting import act
 from tests.handoff.agents.waiting import stored_conversation, stored_handoffs, waiting_conversation
-from tests.handoff.customers import make_app
-
-
-@pytest.fixture
-def app(database_url: str) -> Iterator[FastAPI]:
-    app = make_app(database_url)
-    yield app
-    app.state.engine.dispose()
-
-
-def act(app: FastAPI, account_id: int, action: str, **kwargs: object) -> Effects:
-    with session_scope(app.state.sessionmaker) as session:
-        account = session.get(Account, account_id)
-        assert account is not None
-        effects: Effects = getattr(operations, action)(session, account=account, **kwargs)
-        return effects
 
 
 def queue_ids(app: FastAPI) -> list[str]:
