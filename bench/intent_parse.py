@@ -40,6 +40,8 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ["RASA_MAX_CACHE_SIZE"] = "0"
 
 REPO = Path(__file__).resolve().parents[1]
+# The repository root for the pipeline's own components (bot.components), bench/ for datasets.
+sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import spacy  # noqa: E402
@@ -188,9 +190,7 @@ def main(argv: list[str]) -> int:
             "oos_intent": args.oos_intent,
             "language": args.language,
             "train_seconds": round(train_seconds, 1),
-            "diet_epochs": next(
-                c.get("epochs") for c in config["pipeline"] if c["name"] == "DIETClassifier"
-            ),
+            "pipeline": [c["name"] for c in config["pipeline"]],
             "parse_ms": {},
         }
         agent = Agent.load(str(model))

@@ -55,27 +55,27 @@ def test_restating_a_need_the_bot_failed_on_hands_over_as_rephrase(
         # second of them (the shipped rule set hands over at the first).
         publish_thresholds(client, low_confidence=0.999, low_confidence_turns=5, rephrase_count=2)
         with AppCustomer(client) as customer:
-            asked = customer.answer_to("hoe werkt de saldering van mijn zonnepanelen")
+            asked = customer.answer_to("kun je mijn jaarafrekening uitleggen")
             assert asked["text"].startswith(ASK_REPHRASE)
-            asked = customer.answer_to("saldering zonnepanelen uitleg graag")
+            asked = customer.answer_to("uitleg over mijn jaarafrekening graag")
             assert asked["text"].startswith(ASK_REPHRASE)
-            told = customer.answer_to("uitleg over de saldering van zonnepanelen")
+            told = customer.answer_to("ik snap mijn jaarafrekening niet, leg het uit")
     assert told["text"].startswith(HANDOFF_TEXT)
     [handoff] = handoffs_of(customer.app, customer.conversation_id)
     assert handoff.reason == "rephrase"
     assert handoff.evidence["text"].startswith("herformuleerde 2×")
-    assert "hoe werkt de saldering van mijn zonnepanelen" in handoff.evidence["text"]
+    assert "kun je mijn jaarafrekening uitleggen" in handoff.evidence["text"]
 
 
 def test_raising_the_threshold_changes_the_next_turn_without_a_restart(
     postgres_url: str, rasa: RealRasa
 ) -> None:
     with service(postgres_url, rasa) as client, AppCustomer(client) as customer:
-        first = customer.answer_to("zonnepanelen saldering terugleververgoeding")
+        first = customer.answer_to("kun je mijn jaarafrekening uitleggen")
         assert not first["text"].startswith(ASK_REPHRASE)
         assert first["sources"], "a factual answer carries its source"
         version = publish_thresholds(client, low_confidence=0.999)
-        second = customer.answer_to("zonnepanelen saldering terugleververgoeding")
+        second = customer.answer_to("kun je mijn jaarafrekening uitleggen")
     # Judged with the live threshold, the earlier turn fails too: two failed turns.
     assert second["text"].startswith(HANDOFF_TEXT)
     [handoff] = handoffs_of(customer.app, customer.conversation_id)
