@@ -44,9 +44,10 @@ class Thresholds(BaseModel):
     explicit_min_confidence: float = Field(0.5, ge=0, le=1)
     human_only_min_confidence: float = Field(0.6, ge=0, le=1)
     # Low confidence and ambiguity (escalation/confidence.py): the live threshold that the
-    # parse is rewritten to, and how many failed turns in a row hand over. 0.66 is the
-    # threshold CLINC150's validation data chooses for this pipeline (bench/intents.md).
-    low_confidence: float = Field(0.66, ge=0, le=1)
+    # parse is rewritten to, and how many failed turns in a row hand over. At 0.5 the
+    # Dutch held-out set is answered right 93.5 % of the time with 1 wrong answer in 216,
+    # and 96 % of uncovered customers reach a person within 2 turns (bench/intents.md).
+    low_confidence: float = Field(0.5, ge=0, le=1)
     low_confidence_turns: int = Field(2, ge=1)
     ambiguity_margin: float = Field(0.1, ge=0, le=1)
     # Similarity (0..1) from which a turn restates an earlier need (escalation/rephrase.py).

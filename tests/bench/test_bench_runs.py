@@ -84,7 +84,7 @@ def test_out_of_scope_benchmark_on_a_clinc150_sample(
     }
     for result in report["results"]:
         assert result["trained_examples"] == 6 * 9 + 9  # the oos rows as out_of_scope
-        assert result["at_shipped"]["threshold"] == 0.66
+        assert result["at_shipped"]["threshold"] == 0.5
         chosen = result["at_chosen"]
         assert 0.0 <= chosen["in_scope_accuracy"] <= 1.0 and 0.0 <= chosen["oos_recall"] <= 1.0
         curve = result["test_curve"]
@@ -139,7 +139,7 @@ def test_time_to_person_on_a_sample(
     stdout = run_bench("time_to_person.py", "--sample", "6", "--max-turns", "3", "--out", str(out))
     assert "| Home Assistant nl | uncovered | 6 |" in stdout
     report = read_json(out)
-    assert report["thresholds"]["low_confidence"] == 0.66
+    assert report["thresholds"]["low_confidence"] == 0.5
     by_source = {r["source"]: r for r in report["results"]}
     assert set(by_source) == {"Home Assistant nl", "CLINC150 oos_test", "held-out covered needs"}
     for result in by_source.values():

@@ -78,7 +78,7 @@ def test_a_changed_backstop_is_saved_as_a_version_and_the_next_conversation_foll
     assert stored(live_service, select(RuleSet.version)) == [(1,)]
     screenshot(page, request, "rules-refused")
 
-    confidence.fill("0.66")
+    confidence.fill("0.5")
     page.get_by_role("button", name="Opslaan als nieuwe versie").click()
 
     expect(page.locator("#flash")).to_contain_text("Opgeslagen als versie 2")

@@ -26,7 +26,7 @@ def test_changed_values_are_listed_by_path_with_old_and_new() -> None:
             new=[*old["backstop_phrases"]["nl"], "kwispel"],
         ),
         Change(path="texts.handoff.en", old=old["texts"]["handoff"]["en"], new="Passing you on."),
-        Change(path="thresholds.low_confidence", old=0.66, new=0.7),
+        Change(path="thresholds.low_confidence", old=0.5, new=0.7),
         Change(path="value_matrix.explain_bill", old="simplify", new="human"),
     ]
 

@@ -33,7 +33,7 @@ def test_the_form_shows_each_value_beside_its_default() -> None:
     form = describe(RuleSetData.model_validate(data))
 
     low = next(f for f in form["fields"] if f["name"] == "thresholds.low_confidence")
-    assert (low["value"], low["default"], low["label"]) == (0.7, 0.66, "Minimale zekerheid")
+    assert (low["value"], low["default"], low["label"]) == (0.7, 0.5, "Minimale zekerheid")
     complaint = next(r for r in form["value_matrix"] if r["intent"] == "complaint")
     assert (complaint["value"], complaint["default"], complaint["label"]) == (
         "automate",
