@@ -151,7 +151,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help=f"train 'oos' rows as the '{OUT_OF_SCOPE_INTENT}' intent",
     )
-    parser.add_argument("--epochs", type=int, help="override DIET's epochs (CI samples)")
+    parser.add_argument("--epochs", type=int, help="override DIET's epochs, if it has DIET")
     return parser.parse_args(argv)
 
 

@@ -72,7 +72,7 @@ def test_out_of_scope_benchmark_on_a_clinc150_sample(
     out, svg = tmp_path / "clinc.json", tmp_path / "clinc.svg"
     stdout = run_bench(
         "intents.py", "--dataset", "clinc150", "--methods", "oos-intent",
-        "--sample-per-intent", "9", "--intents", "6", "--epochs", "3",
+        "--sample-per-intent", "9", "--intents", "6",
         "--out", str(out), "--plot", str(svg),
     )  # fmt: skip
     assert "| oos-intent | top-1 | " in stdout and "(chosen on val)" in stdout
@@ -94,7 +94,7 @@ def test_out_of_scope_benchmark_on_a_clinc150_sample(
         assert recalls == sorted(recalls)
     drawing = svg.read_text(encoding="utf-8")
     assert drawing.startswith("<svg") and "Rasa, threshold" in drawing
-    assert "BERT, threshold" in drawing and "oos-intent, project" in drawing
+    assert "BERT, threshold" in drawing and "oos-intent, top-1" in drawing
 
 
 def test_intent_benchmark_runs_any_intent_csv(
@@ -112,8 +112,6 @@ def test_intent_benchmark_runs_any_intent_csv(
         str(train),
         "--test",
         str(test),
-        "--epochs",
-        "3",
         "--out",
         str(out),
         "--plot",
