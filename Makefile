@@ -8,7 +8,8 @@ BOT_PY := $(BOT_VENV)/bin/python
 SVC_PY := $(SVC_VENV)/bin/python
 RASA := $(BOT_VENV)/bin/rasa
 MODEL := models/assistant.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(shell find bot/data -name '*.yml' 2>/dev/null) bot/spacy_nl/meta.json
+TRAINING_INPUTS := config.yml domain.yml $(shell find bot/data -name '*.yml' 2>/dev/null) \
+  $(shell find bot/components -name '*.py' 2>/dev/null) bot/spacy_nl/meta.json
 
 .PHONY: run test venvs train spacy check-bot check-handoff test-bot test-handoff test-bench clean
 

