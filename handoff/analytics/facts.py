@@ -140,13 +140,7 @@ def facts_of(
     episodes = episodes_of(handoffs)
     bot_turns = None
     if episodes:
-        history = history_of(
-            conversation_id=conversation.id,
-            channel=conversation.channel,
-            created_at=conversation.created_at,
-            messages=messages,
-            handoffs=handoffs,
-        )
+        history = history_of(conversation, messages, handoffs)
         # The first bot phase: the turns before the first handoff, not after a hand-back.
         bot_turns = sum(1 for t in history.phases[0].turns if t.responded)
     return ConversationFacts(

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from handoff.conversations.models import Handoff
+from handoff.conversations.models import Conversation, Handoff
 from handoff.conversations.store import as_utc
 from handoff.escalation.features import TurnFeatures
 from handoff.escalation.signals import BotAnswer, PastTurn
@@ -217,14 +217,11 @@ def _phase(
 
 
 def history_of(
-    *,
-    conversation_id: str,
-    channel: str,
-    created_at: datetime,
+    conversation: Conversation,
     messages: Sequence[StoredMessage],
     handoffs: Sequence[Handoff],
 ) -> History:
-    """``messages`` in log order; ``handoffs`` of the conversation in id order.
+    """``messages`` of ``conversation`` in log order; its ``handoffs`` in id order.
 
     The n-th handoff text starts the n-th request (episode) of ``handoffs``: a handoff is
     only opened from state ``bot``, and transfers and requeues write no handoff text."""
@@ -261,8 +258,8 @@ def history_of(
     if with_bot:
         phases.append(_phase(turns, answers, None, False))
     return History(
-        conversation_id=conversation_id,
-        channel=channel,
-        created_at=created_at,
+        conversation_id=conversation.id,
+        channel=conversation.channel,
+        created_at=conversation.created_at,
         phases=tuple(phases),
     )

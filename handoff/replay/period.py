@@ -95,13 +95,7 @@ def load_stored(session: Session, ids: Sequence[str]) -> Iterator[StoredConversa
 
 def load_histories(session: Session, ids: Sequence[str]) -> list[History]:
     return [
-        history_of(
-            conversation_id=stored.conversation.id,
-            channel=stored.conversation.channel,
-            created_at=stored.conversation.created_at,
-            messages=stored.messages,
-            handoffs=stored.handoffs,
-        )
+        history_of(stored.conversation, stored.messages, stored.handoffs)
         for stored in load_stored(session, ids)
     ]
 

@@ -122,13 +122,7 @@ def conversation(
     ).all()
     first = handoffs[0] if handoffs else None
     # Numbered as replay numbers them: every bot phase, also after a hand-back.
-    history = history_of(
-        conversation_id=found.id,
-        channel=found.channel,
-        created_at=found.created_at,
-        messages=messages,
-        handoffs=handoffs,
-    )
+    history = history_of(found, messages, handoffs)
     numbers = {t.message_id: t.number for t in history.turns}
     lines, handed = [], False
     for message in messages:
