@@ -177,6 +177,11 @@ class Customer:
         self.ws.send_json({"type": "message", "client_id": client_id, "text": text})
         return self.receive_until(lambda f: f["type"] in ("ack", "error"))
 
+    def press_person_button(self, client_id: str = "btn-1") -> None:
+        """The widget's "Praat met een medewerker" button: a ``request_human`` frame."""
+        assert self.ws is not None
+        self.ws.send_json({"type": "request_human", "client_id": client_id})
+
     def messages_from(self, author: str, count: int = 1) -> list[dict[str, Any]]:
         got: list[dict[str, Any]] = []
         while len(got) < count:

@@ -192,8 +192,7 @@ def ask_for_a_person(client: TestClient) -> tuple[str, list[dict[str, Any]]]:
     """A customer presses the button; (conversation id, system frames they received)."""
     customer = Customer(client)
     customer.connect()
-    assert customer.ws is not None
-    customer.ws.send_json({"type": "request_human", "client_id": "btn-1"})
+    customer.press_person_button("btn-1")
     state = customer.receive_until(lambda f: f["type"] == "state")
     assert state["state"] == "waiting"
 

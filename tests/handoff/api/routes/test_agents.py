@@ -85,8 +85,7 @@ def escalated_customer(client: TestClient) -> Iterator[Callable[[], Customer]]:
         customer = Customer(client)
         customers.append(customer)
         customer.connect()
-        assert customer.ws is not None
-        customer.ws.send_json({"type": "request_human", "client_id": "help-1"})
+        customer.press_person_button("help-1")
         customer.receive_until(lambda f: f["type"] == "state" and f["state"] == "waiting")
         return customer
 

@@ -136,8 +136,7 @@ def test_request_human_hands_over_with_the_whole_conversation(
     customer.connect()
     customer.say("hallo")
     customer.messages_from("bot")
-    assert customer.ws is not None
-    customer.ws.send_json({"type": "request_human", "client_id": "btn-1"})
+    customer.press_person_button("btn-1")
     state = customer.receive_until(lambda f: f["type"] == "state")
     assert state == {
         "type": "state",
@@ -189,8 +188,7 @@ def test_while_a_person_owns_the_conversation_nothing_reaches_rasa(
 ) -> None:
     customer = Customer(client)
     customer.connect()
-    assert customer.ws is not None
-    customer.ws.send_json({"type": "request_human", "client_id": "btn"})
+    customer.press_person_button("btn")
     customer.receive_until(lambda f: f["type"] == "state")
     calls_before = list(rasa.calls)
     customer.say("hallo? is daar iemand")
@@ -251,8 +249,7 @@ def test_service_lines_keep_their_kind_in_the_replay_after_a_reconnect(
     customer.connect()
     customer.say("hallo")
     customer.messages_from("bot")
-    assert customer.ws is not None
-    customer.ws.send_json({"type": "request_human", "client_id": "btn-1"})
+    customer.press_person_button("btn-1")
     app = client.app
     # The last service line of the handoff: nobody is available in an empty database.
     last = wait_until(
@@ -534,8 +531,7 @@ def test_what_the_customer_submitted_in_a_form_reaches_the_agent(
     customer.connect()
     customer.say("4567")
     customer.messages_from("bot")
-    assert customer.ws is not None
-    customer.ws.send_json({"type": "request_human", "client_id": "person"})
+    customer.press_person_button("person")
     customer.receive_until(lambda f: f["type"] == "state")
     customer.close()
     [handoff] = handoffs_of(client.app, customer.conversation_id)  # type: ignore[arg-type]
