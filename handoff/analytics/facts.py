@@ -6,7 +6,7 @@ number can be checked on a hand-built history.
 Definitions (docs/replay.md, "Analytics"):
 
 - *topic*: the intent of the first customer turn the NLU understood (the live threshold
-  and margin of the active rule set, as ``confidence.assess`` judges) that is a need,
+  and margin of the active rule set, as ``signals.judge`` judges) that is a need,
   not small talk or a request for a person; None when there is none.
 - *handoff episode*: one request for a person. Transfers and requeues add Handoff rows
   that copy the request time; rows with the same ``requested_at`` are one episode.
@@ -26,9 +26,9 @@ from datetime import datetime
 
 from handoff.conversations.models import Conversation, Handoff
 from handoff.conversations.store import as_utc
-from handoff.escalation.confidence import Verdict, assess
+from handoff.escalation.confidence import Verdict
 from handoff.escalation.frustration import turn_hits
-from handoff.escalation.signals import frustration_rules
+from handoff.escalation.signals import frustration_rules, judge
 from handoff.feedback.models import CsatResponse
 from handoff.rasa.schemas import ParseResult
 from handoff.replay.history import StoredMessage, features_of, history_of
@@ -75,11 +75,10 @@ class ConversationFacts:
 
 
 def topic_of(messages: Sequence[StoredMessage], rules: RuleSetData) -> str | None:
-    threshold, margin = rules.thresholds.low_confidence, rules.thresholds.ambiguity_margin
     for message in messages:
         if message.author != "customer" or not message.nlu:
             continue
-        assessment = assess(ParseResult.model_validate(message.nlu), threshold, margin)
+        assessment = judge(ParseResult.model_validate(message.nlu), rules)
         if assessment.verdict is Verdict.understood and assessment.intent not in NOT_A_TOPIC:
             return assessment.intent
     return None

@@ -1,11 +1,14 @@
 """Knowledge gaps: the customer turns the bot failed on, grouped by what they asked.
 
-A turn *failed* when the NLU did not understand it (below the live threshold or out of
-scope, as ``confidence.assess`` judges; form answers excluded: their validator judges
-them), or when it restated an earlier need (``rephrase.rephrases``, the live signal's
-own grouping). Only turns the bot judged are looked at: those of every bot phase (up to
-the first handoff, and again after a person handed the conversation back), not what a
-person answered in between. As live, a restatement is of a need in the same bot phase.
+A turn *failed* when the NLU did not understand it (below the live threshold, out of
+scope, or unlike every training example of its intent, as ``signals.judge`` judges; form
+answers excluded: their validator judges them), when the bot answered it with its
+fallback however sure the NLU was (``BOT_FALLBACK_RESPONSES``, as the live low-confidence
+count judges), or when it restated an earlier need (``rephrase.rephrases``, the live
+signal's own grouping). Only turns the bot judged are looked at: those of every bot
+phase (up to the first handoff, and again after a person handed the conversation back),
+not what a person answered in between. As live, a restatement is of a need in the same
+bot phase.
 
 Turns are grouped greedily in log order with the rephrase signal's own ``similarity``
 and the rule set's ``rephrase_threshold``: a turn joins the group whose first members it
@@ -21,10 +24,10 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from handoff.escalation.confidence import assess
+from handoff.escalation.confidence import BOT_FALLBACK_RESPONSES
 from handoff.escalation.features import TurnFeatures
 from handoff.escalation.rephrase import rephrases, similarity, states_a_need
-from handoff.escalation.signals import CurrentTurn, PastTurn, rephrase_history
+from handoff.escalation.signals import CurrentTurn, PastTurn, judge, rephrase_history
 from handoff.replay.history import History
 from handoff.rulesets.defaults import RuleSetData
 
@@ -41,12 +44,11 @@ class FailedTurn:
     message_id: int
     text: str
     features: TurnFeatures
-    why: str  # "low_confidence", "out_of_scope", "rephrase"
+    why: str  # "low_confidence", "out_of_scope", "unfamiliar", "bot_fallback", "rephrase"
     reached_person: bool
 
 
 def failed_turns(history: History, rules: RuleSetData) -> list[FailedTurn]:
-    threshold, margin = rules.thresholds.low_confidence, rules.thresholds.ambiguity_margin
     failed: list[FailedTurn] = []
     reached = any(h.turn is not None for h in history.handoffs)
     for phase in history.phases:
@@ -56,9 +58,11 @@ def failed_turns(history: History, rules: RuleSetData) -> list[FailedTurn]:
                 continue
             why = None
             if turn.nlu is not None and not turn.form_answer:
-                verdict = assess(turn.nlu, threshold, margin).verdict.value
-                if verdict in ("low_confidence", "out_of_scope"):
+                verdict = judge(turn.nlu, rules).verdict.value
+                if verdict in ("low_confidence", "out_of_scope", "unfamiliar"):
                     why = verdict
+                elif any(a.response in BOT_FALLBACK_RESPONSES for a in turn.answers):
+                    why = "bot_fallback"
             if why is None:
                 current = CurrentTurn(turn.text, turn.features, turn.form_answer)
                 if rephrases(rephrase_history(past, current), rules.thresholds.rephrase_threshold):

@@ -241,7 +241,7 @@ def decide(turns: list[ScriptTurn], rules: RuleSetData) -> tuple[list[ScriptTurn
         answers = _answer(turn, rules)
         answered = replace(turn, answers=answers)
         result = RespondResult(messages=[BotMessage(text=t, response=r) for t, r in answers])
-        decision = signals.after_respond(current, result, past, rules)
+        decision = signals.after_respond(current, parse, result, past, rules)
         done.append(answered)
         if decision is not None:
             return done, decision

@@ -1,4 +1,5 @@
-"""Low confidence and ambiguity, judged with the live threshold and margin.
+"""Low confidence, unfamiliar questions and ambiguity, judged with the live threshold,
+minimum similarity and margin.
 
 Rasa's ``FallbackClassifier`` applies the threshold it was trained with; supervisors
 change theirs without retraining, so the service judges the parse itself and rewrites it
@@ -26,6 +27,11 @@ _PLACEHOLDERS = frozenset({NLU_FALLBACK, DISAMBIGUATE})
 _NOT_OFFERED = _PLACEHOLDERS | {OUT_OF_SCOPE}
 # Confidences are floats that went through JSON: 0.6 - 0.5 must count as within 0.1.
 _EPSILON = 1e-9
+# The bot's own "I did not understand": the "say it differently" it gives for a parse
+# rewritten to nlu_fallback, and the default answer of Rasa's core fallback, when the
+# dialogue policy was sure of no next step however confident the NLU was ("Mag de
+# verwarming op 19?" is `inform` 0.9 outside any form). Either is a failed turn.
+BOT_FALLBACK_RESPONSES = frozenset({"utter_ask_rephrase", "utter_default"})
 
 DEFAULT_FAILED_TURNS = 2
 
@@ -34,6 +40,10 @@ class Verdict(enum.StrEnum):
     understood = "understood"
     low_confidence = "low_confidence"
     out_of_scope = "out_of_scope"
+    # Confident, but unlike every training example of the intent: a classifier spreads
+    # its probability over the intents it knows, so "are there cameras hidden in stop
+    # lights" can be report_outage 0.88; its nearest outage example is at 0.36.
+    unfamiliar = "unfamiliar"
     ambiguous = "ambiguous"
 
 
@@ -52,7 +62,7 @@ class Assessment:
 
     @property
     def failed(self) -> bool:
-        return self.verdict in (Verdict.low_confidence, Verdict.out_of_scope)
+        return self.verdict in (Verdict.low_confidence, Verdict.out_of_scope, Verdict.unfamiliar)
 
 
 def _ranking(parse: ParseResult) -> list[Intent]:
@@ -66,9 +76,22 @@ def _ranking(parse: ParseResult) -> list[Intent]:
     )
 
 
-def assess(parse: ParseResult, threshold: float, margin: float) -> Assessment:
-    """Judge one parse: below ``threshold`` or out of scope fails; two offerable intents
-    within ``margin`` of each other (the top one at or above the threshold) are ambiguous."""
+def _unfamiliar(parse: ParseResult, intent: str, min_similarity: float) -> bool:
+    nearest = parse.nearest_example
+    return (
+        nearest is not None
+        and nearest.intent == intent
+        and nearest.similarity < min_similarity - _EPSILON
+    )
+
+
+def assess(
+    parse: ParseResult, threshold: float, margin: float, min_similarity: float = 0.0
+) -> Assessment:
+    """Judge one parse: below ``threshold``, out of scope, or less similar than
+    ``min_similarity`` to the top intent's nearest training example (when the parse says)
+    fails; two offerable intents within ``margin`` of each other (the top one at or above
+    the threshold) are ambiguous."""
     ranking = _ranking(parse)
     if not ranking:
         return Assessment(Verdict.low_confidence, None, 0.0)
@@ -78,6 +101,8 @@ def assess(parse: ParseResult, threshold: float, margin: float) -> Assessment:
         return Assessment(Verdict.out_of_scope, top.name, top.confidence)
     if top.confidence < threshold:
         return Assessment(Verdict.low_confidence, top.name, top.confidence)
+    if _unfamiliar(parse, top.name, min_similarity):
+        return Assessment(Verdict.unfamiliar, top.name, top.confidence)
     offered = [i for i in ranking if i.name not in _NOT_OFFERED]
     if len(offered) >= 2 and offered[0].confidence - offered[1].confidence <= margin + _EPSILON:
         pair = tuple(Candidate(str(i.name), i.confidence) for i in offered[:2])
@@ -85,15 +110,17 @@ def assess(parse: ParseResult, threshold: float, margin: float) -> Assessment:
     return Assessment(Verdict.understood, top.name, top.confidence)
 
 
-def rewrite_parse(parse: ParseResult, threshold: float, margin: float) -> ParseResult:
-    """The parse the bot should answer: ``nlu_fallback`` below the threshold,
-    ``disambiguate`` (the two candidates first in the ranking) when ambiguous, else the top
-    real intent (which also undoes a fallback Rasa applied with a stricter trained
-    threshold). Out of scope is left to the bot's own out-of-scope answer."""
-    verdict = assess(parse, threshold, margin)
+def rewrite_parse(
+    parse: ParseResult, threshold: float, margin: float, min_similarity: float = 0.0
+) -> ParseResult:
+    """The parse the bot should answer: ``nlu_fallback`` below the threshold or when
+    unfamiliar, ``disambiguate`` (the two candidates first in the ranking) when ambiguous,
+    else the top real intent (which also undoes a fallback Rasa applied with a stricter
+    trained threshold). Out of scope is left to the bot's own out-of-scope answer."""
+    verdict = assess(parse, threshold, margin, min_similarity)
     if verdict.verdict is Verdict.out_of_scope:
         return parse
-    if verdict.verdict is Verdict.low_confidence:
+    if verdict.verdict in (Verdict.low_confidence, Verdict.unfamiliar):
         # Rasa's own FallbackClassifier reports the threshold as the confidence.
         intent = Intent(name=NLU_FALLBACK, confidence=threshold)
         return parse.model_copy(update={"intent": intent})
@@ -118,6 +145,19 @@ class ConfidenceTurn:
     # While a form asks, its validator judges the answer, not the NLU: "12345" parses
     # poorly and is still a good answer.
     is_form_answer: bool = False
+    # The bot answered it with a fallback (BOT_FALLBACK_RESPONSES): failed, whatever the
+    # parse. Known only once the bot answered.
+    bot_fell_back: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return self.assessment.failed or self.bot_fell_back
+
+    @property
+    def verdict(self) -> str:
+        if self.bot_fell_back and not self.assessment.failed:
+            return "bot_fallback"
+        return str(self.assessment.verdict)
 
 
 def _resolves(choice: ConfidenceTurn, offered: Assessment) -> bool:
@@ -137,13 +177,13 @@ def failed_run(history: Sequence[ConfidenceTurn]) -> list[ConfidenceTurn]:
         turn = history[index]
         if turn.is_form_answer:
             break
-        if turn.assessment.verdict is Verdict.ambiguous:
+        if turn.assessment.verdict is Verdict.ambiguous and not turn.bot_fell_back:
             if index == len(history) - 1:
                 continue
             if _resolves(history[index + 1], turn.assessment):
                 break
             run.append(turn)
-        elif turn.assessment.failed:
+        elif turn.failed:
             run.append(turn)
         else:
             break
@@ -163,7 +203,7 @@ def count_failed_turns(
         f"{len(run)} beurten achter elkaar niet begrepen: {quotes(t.text for t in run)}",
         {
             "turns": [t.text for t in run],
-            "verdicts": [str(t.assessment.verdict) for t in run],
+            "verdicts": [t.verdict for t in run],
             "intents": [t.assessment.intent for t in run],
             "confidences": [t.assessment.confidence for t in run],
         },

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from handoff.escalation.confidence import BOT_FALLBACK_RESPONSES
 from handoff.escalation.decision import Decision, Reason
 from handoff.escalation.evidence import quote, quotes
 from handoff.escalation.text import normalise
@@ -37,17 +38,15 @@ def form_reask(response: str | None, active_form: str | None) -> bool:
 
 
 # Answers that repeat by design and tell nothing about a loop: polite answers to polite
-# turns ("hallo", then "hoi"), and the fallback's "say it differently", whose repeats the
-# low-confidence count judges (a loop check here would pre-empt that count).
-EXPECTED_REPEAT_RESPONSES = frozenset(
+# turns ("hallo", then "hoi"), and the bot's fallbacks, which the low-confidence count
+# judges as failed turns (a loop check here would pre-empt that count).
+EXPECTED_REPEAT_RESPONSES = BOT_FALLBACK_RESPONSES | frozenset(
     {
         "utter_greet",
         "utter_goodbye",
         "utter_you_are_welcome",
         "utter_bot_challenge",
         "utter_how_can_i_help",
-        "utter_ask_rephrase",
-        "utter_default",
     }
 )
 

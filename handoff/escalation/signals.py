@@ -2,7 +2,9 @@
 at most one ``Decision`` out. Pure: the turn loads the rows and calls these.
 
 After parse, in this order: explicit request, human-only topic, frustration, low
-confidence, repeated rephrasing. After respond: bot failure, then the bot repeating itself.
+confidence, repeated rephrasing. After respond: bot failure, a form rejecting answer after
+answer, low confidence again (the bot's own "I did not understand" is a failed turn too),
+then the bot repeating itself.
 
 The conversation so far is the current bot phase: the customer turns since the
 conversation last came back to the bot (or since it started), each with what the service
@@ -24,9 +26,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from handoff.escalation import explicit, failure
-from handoff.escalation.confidence import ConfidenceTurn, assess, count_failed_turns
+from handoff.escalation.confidence import (
+    BOT_FALLBACK_RESPONSES,
+    Assessment,
+    ConfidenceTurn,
+    assess,
+    count_failed_turns,
+    rewrite_parse,
+)
 from handoff.escalation.decision import Decision
 from handoff.escalation.features import TurnFeatures
+from handoff.escalation.forms import FormTurn, form_rejections, rejects
 from handoff.escalation.frustration import FrustrationRules, frustration
 from handoff.escalation.loop import BotTurn, bot_loop, expected_repeat
 from handoff.escalation.rephrase import RephraseTurn, repeated_rephrasing
@@ -72,18 +82,45 @@ def frustration_rules(rules: RuleSetData) -> FrustrationRules:
     )
 
 
+def _fell_back(answers: Sequence[BotAnswer]) -> bool:
+    return any(a.response in BOT_FALLBACK_RESPONSES for a in answers)
+
+
+def _rejected(answers: Sequence[BotAnswer]) -> bool:
+    return rejects([a.response for a in answers])
+
+
+def _live_values(rules: RuleSetData) -> tuple[float, float, float]:
+    thresholds = rules.thresholds
+    return thresholds.low_confidence, thresholds.ambiguity_margin, thresholds.example_similarity
+
+
+def judge(parse: ParseResult, rules: RuleSetData) -> Assessment:
+    """``assess`` with the rule set's live threshold, margin and minimum similarity."""
+    return assess(parse, *_live_values(rules))
+
+
+def rewrite(parse: ParseResult, rules: RuleSetData) -> ParseResult:
+    """``rewrite_parse`` with the same live values: the parse the bot should answer."""
+    return rewrite_parse(parse, *_live_values(rules))
+
+
 def confidence_history(
-    past: Sequence[PastTurn], current: CurrentTurn, parse: ParseResult, rules: RuleSetData
+    past: Sequence[PastTurn],
+    current: CurrentTurn,
+    parse: ParseResult,
+    rules: RuleSetData,
+    answers: Sequence[BotAnswer] = (),
 ) -> list[ConfidenceTurn]:
-    """Parsed customer turns, oldest first, judged with the live threshold and margin."""
-    threshold, margin = rules.thresholds.low_confidence, rules.thresholds.ambiguity_margin
+    """Parsed customer turns, oldest first, judged with the live thresholds (``judge``)
+    and by the bot's answers (``answers``: to the current turn, once it answered)."""
     history = [
-        ConfidenceTurn(t.text, assess(t.nlu, threshold, margin), t.form_answer)
+        ConfidenceTurn(t.text, judge(t.nlu, rules), t.form_answer, _fell_back(t.answers))
         for t in past
         if t.nlu is not None
     ]
     history.append(
-        ConfidenceTurn(current.text, assess(parse, threshold, margin), current.form_answer)
+        ConfidenceTurn(current.text, judge(parse, rules), current.form_answer, _fell_back(answers))
     )
     return history
 
@@ -144,13 +181,32 @@ def _bot_turn(customer_text: str, answers: Sequence[BotAnswer], active_form: str
 
 
 def after_respond(
-    current: CurrentTurn, result: RespondResult, past: Sequence[PastTurn], rules: RuleSetData
+    current: CurrentTurn,
+    parse: ParseResult,
+    result: RespondResult,
+    past: Sequence[PastTurn],
+    rules: RuleSetData,
 ) -> Decision | None:
-    """The decision after the bot answered: it failed, or it is repeating itself."""
+    """The decision after the bot answered ``parse`` (as Rasa gave it, before any
+    rewrite): it failed, its form turned down one answer too many, it said it did not
+    understand once too often, or it is repeating itself."""
     decision = failure.bot_failure(result)
     if decision is not None:
         return decision
-    turns = [_bot_turn(t.text, t.answers, t.active_form) for t in past]
     answers = [BotAnswer(m.text or "", m.response) for m in result.messages]
+    if current.form_answer and _rejected(answers):
+        form_turns = [FormTurn(t.text, t.form_answer, _rejected(t.answers)) for t in past]
+        form_turns.append(FormTurn(current.text, True, True))
+        decision = form_rejections(form_turns, rules.thresholds.form_rejections)
+        if decision is not None:
+            return decision
+    if _fell_back(answers):
+        decision = count_failed_turns(
+            confidence_history(past, current, parse, rules, answers),
+            rules.thresholds.low_confidence_turns,
+        )
+        if decision is not None:
+            return decision
+    turns = [_bot_turn(t.text, t.answers, t.active_form) for t in past]
     turns.append(_bot_turn(current.text, answers, result.active_form))
     return bot_loop(turns, rules.thresholds.bot_loop_repeats)

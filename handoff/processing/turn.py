@@ -25,7 +25,6 @@ from handoff.conversations.models import Conversation, Message
 from handoff.conversations.state import IllegalTransition, State
 from handoff.db.session import session_scope
 from handoff.escalation import explicit, failure, signals
-from handoff.escalation.confidence import rewrite_parse
 from handoff.escalation.decision import Decision
 from handoff.escalation.features import TurnFeatures, TurnLanguage, turn_features
 from handoff.escalation.signals import BotAnswer, CurrentTurn, PastTurn
@@ -228,24 +227,31 @@ async def run_turn(app: FastAPI, message_id: int) -> None:
         if parse is not None:
             outcome.decision = signals.after_parse(turn.current, parse, turn.past, turn.rules)
         if parse is not None and outcome.decision is None:
+            answered = parse
             if not turn.form_answer:
-                # The bot's own answer follows the live threshold: ask to rephrase below it,
-                # offer both intents when ambiguous. A form's validator judges its answers.
-                thresholds = turn.rules.thresholds
-                parse = rewrite_parse(parse, thresholds.low_confidence, thresholds.ambiguity_margin)
-            await _respond(app, rasa, turn, parse, outcome)
+                # The bot's own answer follows the live thresholds: ask to rephrase below
+                # them, offer both intents when ambiguous. A form's validator judges its
+                # answers.
+                answered = signals.rewrite(parse, turn.rules)
+            await _respond(app, rasa, turn, parse, answered, outcome)
     await _finish(app, turn, outcome, tell_rasa=not outcome.rasa_down)
 
 
 async def _respond(
-    app: FastAPI, rasa: RasaClient, turn: TurnInput, parse: ParseResult, outcome: TurnOutcome
+    app: FastAPI,
+    rasa: RasaClient,
+    turn: TurnInput,
+    parse: ParseResult,
+    answered: ParseResult,
+    outcome: TurnOutcome,
 ) -> None:
+    """Has the bot answer ``answered`` (``parse`` as rewritten for the live threshold)."""
     await _typing(app, turn.conversation_id, on=True)
     try:
         result = await rasa.respond(
             turn.conversation_id,
             turn.bot_text,
-            parse_data=parse.model_dump(mode="json"),
+            parse_data=answered.model_dump(mode="json"),
             language=turn.language,
             message_id=str(turn.message_id),
         )
@@ -257,14 +263,14 @@ async def _respond(
         await _typing(app, turn.conversation_id, on=False)
     outcome.bot_messages = result.messages
     outcome.turn = {
-        "bot_intent": parse.intent.name if parse.intent else None,
+        "bot_intent": answered.intent.name if answered.intent else None,
         "active_form": result.active_form,
         "slots": result.slots,
         "actions": [a.model_dump(mode="json") for a in result.actions],
     }
     outcome.submitted = _submitted(result)
     # Bot messages of a failed turn are still stored and shown: nothing is hidden.
-    outcome.decision = signals.after_respond(turn.current, result, turn.past, turn.rules)
+    outcome.decision = signals.after_respond(turn.current, parse, result, turn.past, turn.rules)
 
 
 def _submitted(result: RespondResult) -> dict[str, Any] | None:

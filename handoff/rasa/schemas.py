@@ -20,11 +20,22 @@ class Intent(_Open):
     confidence: float = 0.0
 
 
+class NearestExample(_Open):
+    """The training example of the top intent nearest to the message, by sentence
+    encoder cosine (bot/components/nearest_example.py)."""
+
+    intent: str | None = None
+    similarity: float = 1.0
+    text: str = ""
+
+
 class ParseResult(_Open):
     text: str = ""
     intent: Intent | None = None
     intent_ranking: list[Intent] = Field(default_factory=list)
     entities: list[dict[str, Any]] = Field(default_factory=list)
+    # Absent from models trained without the component, and from turns stored before it.
+    nearest_example: NearestExample | None = None
 
 
 class Button(_Open):

@@ -110,7 +110,7 @@ def _decide(
     if decision is not None:
         return decision
     if turn.responded:
-        return signals.after_respond(current, turn.respond_result(), past, rules)
+        return signals.after_respond(current, turn.nlu, turn.respond_result(), past, rules)
     real = phase.handoff
     if turn.handed_over and real is not None and real.reason == Reason.bot_failure:
         # Parsed, then respond failed: a fact of that moment, not of the rules.

@@ -112,6 +112,14 @@ def _fields() -> list[FormField]:
             "beurt als mislukt. Hoger: de assistent gokt minder en geeft sneller over.",
         ),
         _share(
+            "thresholds.example_similarity",
+            "Gelijkenis met geleerde voorbeelden",
+            "Hoeveel een bericht minstens moet lijken op een van de voorbeeldzinnen waarmee "
+            "de assistent dat onderwerp leerde (0 tot 1). Lijkt het minder, dan vraagt de "
+            "assistent het anders te zeggen en telt de beurt als mislukt, hoe zeker het "
+            "taalmodel ook is. 0 zet dit uit.",
+        ),
+        _share(
             "thresholds.ambiguity_margin",
             "Marge tussen twee onderwerpen",
             "Liggen de twee waarschijnlijkste onderwerpen dichter bij elkaar dan deze marge, "
@@ -142,6 +150,13 @@ def _fields() -> list[FormField]:
             "Mislukte beurten op rij",
             "Na zoveel beurten op rij die de assistent niet begreep, gaat het gesprek naar "
             "een medewerker.",
+        ),
+        _count(
+            "thresholds.form_rejections",
+            "Aantallen",
+            "Afgewezen antwoorden in een formulier",
+            "Vraagt de assistent iets (zoals een klantnummer) en keurt hij zoveel antwoorden "
+            "af, dan gaat het gesprek naar een medewerker.",
         ),
         _count(
             "thresholds.rephrase_count",

@@ -2,8 +2,8 @@
 
 The end-to-end proof is tests/bot/test_nlu.py (the trained model on the held-out set);
 these pin the parts that test cannot see: the ranking a parse carries, a model that
-survives storing and loading unchanged, and the scaling that keeps one feature family
-from drowning the other.
+survives storing and loading unchanged, the scaling that keeps one feature family
+from drowning the other, and which training example counts as the nearest.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
 from bot.components.linear_intents import Layout, LinearIntentClassifier
+from bot.components.nearest_example import NearestExample
 from bot.components.sentence_encoder import SentenceEncoderFeaturizer
 
 CONTEXT = ExecutionContext(GraphSchema({}), node_name="component_under_test")
@@ -179,3 +180,84 @@ def test_the_sentence_encoder_adds_one_unit_sentence_vector_per_text(
         vectors.append(vector)
     assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2]) + 0.2
     assert messages[3].get_dense_features(TEXT) == (None, None)
+
+
+def encoded(text: str, vector: list[float], intent: str | None = None) -> Message:
+    """A message as the sentence encoder and the classifier leave it: a dense sentence
+    vector and, when given, the top intent."""
+    m = Message(data={TEXT: text})
+    m.add_features(
+        Features(np.array([vector], dtype=np.float32), FEATURE_TYPE_SENTENCE, TEXT, "encoder")
+    )
+    if intent:
+        m.set("intent", {"name": intent, "confidence": 0.9})
+    return m
+
+
+EXAMPLES = [
+    ("stroom uitgevallen", [1.0, 0.0, 0.0], "report_outage"),
+    ("geen stroom in de straat", [0.8, 0.6, 0.0], "report_outage"),
+    ("factuur uitleggen", [0.0, 1.0, 0.0], "explain_bill"),
+]
+
+
+def examples_trained(storage: LocalModelStorage) -> NearestExample:
+    component = NearestExample.create({}, storage, Resource("nearest"), CONTEXT)
+    data = [encoded(text, vector) for text, vector, _ in EXAMPLES]
+    for m, (_, _, intent) in zip(data, EXAMPLES, strict=True):
+        m.set("intent", intent)
+    component.train(TrainingData(data))
+    return component
+
+
+def test_the_nearest_example_is_of_the_top_intent_with_its_cosine(
+    storage: LocalModelStorage,
+) -> None:
+    # Closest to the bill example (cosine 1), but the classifier said outage: the outage
+    # example nearest to it is what the service judges.
+    [parsed] = examples_trained(storage).process(
+        [encoded("camera's in verkeerslichten", [0.0, 2.0, 0.0], "report_outage")]
+    )
+    assert parsed.as_dict(only_output_properties=True)["nearest_example"] == {
+        "intent": "report_outage",
+        "similarity": 0.6,
+        "text": "geen stroom in de straat",
+    }
+
+
+def test_stored_examples_load_to_the_same_answer(storage: LocalModelStorage) -> None:
+    examples_trained(storage)
+    loaded = NearestExample.load({}, storage, Resource("nearest"), CONTEXT)
+    [parsed] = loaded.process([encoded("stroomstoring", [0.9, 0.1, 0.0], "report_outage")])
+    nearest = parsed.get("nearest_example")
+    assert nearest["text"] == "stroom uitgevallen"
+    assert nearest["similarity"] == pytest.approx(0.9 / np.hypot(0.9, 0.1), abs=1e-4)
+
+
+def test_nothing_is_added_without_an_intent_a_vector_or_examples_of_the_intent(
+    storage: LocalModelStorage,
+) -> None:
+    component = examples_trained(storage)
+    bare = Message(data={TEXT: ""})
+    bare.set("intent", {"name": "report_outage", "confidence": 0.9})
+    messages = [
+        encoded("hallo", [1.0, 0.0, 0.0]),  # no intent
+        bare,  # an empty text has no sentence vector
+        encoded("hallo", [1.0, 0.0, 0.0], "greet"),  # no greet examples
+    ]
+    assert [m.get("nearest_example") for m in component.process(messages)] == [None] * 3
+
+
+def test_training_without_a_dense_featurizer_is_refused_with_its_reason(
+    storage: LocalModelStorage,
+) -> None:
+    component = NearestExample.create({}, storage, Resource("bare"), CONTEXT)
+    sparse_only = Message(data={TEXT: "hallo", "intent": "greet"})
+    with pytest.raises(ValueError, match="no dense sentence features"):
+        component.train(TrainingData([sparse_only]))
+
+
+def test_a_model_without_trained_examples_adds_nothing(storage: LocalModelStorage) -> None:
+    loaded = NearestExample.load({}, storage, Resource("never_trained"), CONTEXT)
+    [parsed] = loaded.process([encoded("hallo", [1.0, 0.0, 0.0], "greet")])
+    assert parsed.get("nearest_example") is None

@@ -21,6 +21,8 @@ class FakeRasa:
     # text → (intent, confidence); anything else parses as `default_intent`.
     intents: dict[str, tuple[str, float]] = field(default_factory=dict)
     default_intent: tuple[str, float] = ("greet", 0.95)
+    # text → the parse's nearest_example (bot/components/nearest_example.py); none if absent
+    nearest: dict[str, dict[str, Any]] = field(default_factory=dict)
     # intent → the respond answer's messages
     replies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # intent → the respond answer's actions (for a custom action that returns nothing)
@@ -55,15 +57,15 @@ class FakeRasa:
             name, confidence = self.intents.get(body["text"], self.default_intent)
             if body.get("is_payload") and body["text"].startswith("/"):
                 name, confidence = body["text"][1:], 1.0
-            return httpx.Response(
-                200,
-                json={
-                    "text": body["text"],
-                    "intent": {"name": name, "confidence": confidence},
-                    "intent_ranking": [{"name": name, "confidence": confidence}],
-                    "entities": [],
-                },
-            )
+            parsed = {
+                "text": body["text"],
+                "intent": {"name": name, "confidence": confidence},
+                "intent_ranking": [{"name": name, "confidence": confidence}],
+                "entities": [],
+            }
+            if body["text"] in self.nearest:
+                parsed["nearest_example"] = self.nearest[body["text"]]
+            return httpx.Response(200, json=parsed)
         if endpoint == "respond":
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)

@@ -3,7 +3,13 @@ import { periodForm, periodQuery } from "/static/supervisor/period.js";
 import { api, el, flash } from "/static/console/api.js";
 
 const statusLine = document.getElementById("status");
-const WHY = { low_confidence: "niet begrepen", out_of_scope: "buiten het onderwerp", rephrase: "anders gevraagd" };
+const WHY = {
+  low_confidence: "niet begrepen",
+  out_of_scope: "buiten het onderwerp",
+  unfamiliar: "onbekende vraag",
+  bot_fallback: "geen antwoord",
+  rephrase: "anders gevraagd",
+};
 
 function group(g, index) {
   const why = Object.entries(g.why).map(([k, n]) => `${WHY[k] || k} ${n}×`).join(", ");

@@ -16,6 +16,7 @@ from handoff.rulesets.defaults import DEFAULT_RULESET
 
 ASK = ("Sorry, dat begreep ik niet. Kun je het anders zeggen?", "utter_ask_rephrase")
 BILL = ("Op je jaarafrekening zie je je verbruik.", "utter_explain_bill")
+DEFAULT = ("Sorry, daar kan ik je niet mee helpen.", "utter_default")
 METER = ("Wat is je klantnummer?", "utter_ask_customer_number")
 DAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -52,6 +53,12 @@ SCRIPTS = [
         ],
         handoff=ScriptHandoff(Reason.low_confidence, "2 beurten niet begrepen"),
     ),
+    # Understood by the NLU, but the bot had no answer (Rasa's core fallback).
+    Script(
+        DAY + timedelta(hours=4),
+        [_t("Mag de verwarming op 19?", "inform", 0.9, 0, answers=[DEFAULT])],
+        outcome=Outcome.expired,
+    ),
     # Understood: no gap.
     Script(
         DAY + timedelta(hours=3),
@@ -72,7 +79,7 @@ def test_failed_turns_grouped_by_what_was_asked(session: Session) -> None:
 
     groups = knowledge_gaps(histories, DEFAULT_RULESET)
 
-    assert [g.size for g in groups] == [3, 1, 1]
+    assert [g.size for g in groups] == [3, 1, 1, 1]
     stroom = groups[0]
     assert stroom.examples == [
         "wat kost mijn stroom per maand",
@@ -83,7 +90,9 @@ def test_failed_turns_grouped_by_what_was_asked(session: Session) -> None:
     assert (stroom.conversations, stroom.reached_person) == (2, 1)
     assert stroom.conversation_ids == [ids[0], ids[1]]
     assert {"stroom", "maand"} <= set(stroom.keywords)
+    # Groups of one size in the order of their examples.
     assert [(g.examples, g.why, g.reached_person) for g in groups[1:]] == [
+        (["Mag de verwarming op 19?"], {"bot_fallback": 1}, 0),
         (["asdf qwer"], {"low_confidence": 1}, 1),
         (["zxcv uiop"], {"out_of_scope": 1}, 1),
     ]

@@ -11,7 +11,7 @@ from handoff.escalation.confidence import (
     rewrite_parse,
 )
 from handoff.escalation.decision import Reason
-from handoff.rasa.schemas import ParseResult
+from handoff.rasa.schemas import NearestExample, ParseResult
 
 THRESHOLD = 0.55
 MARGIN = 0.1
@@ -24,8 +24,15 @@ def parse(*ranking: tuple[str, float], text: str = "") -> ParseResult:
     )
 
 
-def turn(text: str, *ranking: tuple[str, float], form: bool = False) -> ConfidenceTurn:
-    return ConfidenceTurn(text, assess(parse(*ranking), THRESHOLD, MARGIN), is_form_answer=form)
+def turn(
+    text: str, *ranking: tuple[str, float], form: bool = False, fell_back: bool = False
+) -> ConfidenceTurn:
+    return ConfidenceTurn(
+        text,
+        assess(parse(*ranking), THRESHOLD, MARGIN),
+        is_form_answer=form,
+        bot_fell_back=fell_back,
+    )
 
 
 def test_confident_top_intent_is_understood() -> None:
@@ -54,6 +61,44 @@ def test_nlu_fallback_on_top_of_a_weak_real_intent_still_fails() -> None:
 def test_out_of_scope_fails_however_sure_the_model_is() -> None:
     verdict = assess(parse(("out_of_scope", 0.98)), THRESHOLD, MARGIN)
     assert verdict.verdict is Verdict.out_of_scope and verdict.failed
+
+
+def unfamiliar_parse(similarity: float, intent: str = "report_outage") -> ParseResult:
+    confident = parse(("report_outage", 0.88), ("explain_bill", 0.05))
+    nearest = {"intent": intent, "similarity": similarity, "text": "de stroom is uitgevallen"}
+    return confident.model_copy(update={"nearest_example": NearestExample(**nearest)})
+
+
+def test_a_confident_parse_unlike_its_intents_examples_is_unfamiliar() -> None:
+    verdict = assess(unfamiliar_parse(0.36), THRESHOLD, MARGIN, min_similarity=0.4)
+    assert verdict == Assessment(Verdict.unfamiliar, "report_outage", 0.88)
+    assert verdict.failed
+
+
+@pytest.mark.parametrize(
+    ("similarity", "min_similarity", "intent"),
+    [
+        (0.4, 0.4, "report_outage"),  # at the minimum: familiar
+        (0.36, 0.0, "report_outage"),  # the check is off
+        (0.36, 0.4, "explain_bill"),  # the example belongs to another intent than the top
+    ],
+)
+def test_familiar_enough_or_not_judged_is_understood(
+    similarity: float, min_similarity: float, intent: str
+) -> None:
+    verdict = assess(unfamiliar_parse(similarity, intent), THRESHOLD, MARGIN, min_similarity)
+    assert verdict.verdict is Verdict.understood
+
+
+def test_a_parse_without_a_nearest_example_is_not_judged_on_it() -> None:
+    confident = parse(("report_outage", 0.88))
+    assert assess(confident, THRESHOLD, MARGIN, min_similarity=0.99).verdict is Verdict.understood
+
+
+def test_rewrite_an_unfamiliar_parse_to_nlu_fallback() -> None:
+    rewritten = rewrite_parse(unfamiliar_parse(0.36), THRESHOLD, MARGIN, min_similarity=0.4)
+    assert rewritten.intent is not None and rewritten.intent.name == "nlu_fallback"
+    assert rewritten.nearest_example == unfamiliar_parse(0.36).nearest_example
 
 
 def test_no_intent_at_all_fails() -> None:
@@ -169,6 +214,27 @@ def test_a_form_answer_resets_the_count() -> None:
         turn("qwerty", ("moving_house", 0.1)),
     ]
     assert count_failed_turns(history) is None
+
+
+def test_a_confident_turn_the_bot_answered_with_its_fallback_counts_as_failed() -> None:
+    # A slot value outside any form: the NLU is sure, the dialogue policy is not, and the
+    # bot says it did not understand (Rasa's core fallback), twice.
+    history = [
+        turn("Mag de verwarming op 19?", ("inform", 0.68), fell_back=True),
+        turn("zet naar 19 graden", ("inform", 0.9), fell_back=True),
+    ]
+    decision = count_failed_turns(history)
+    assert decision is not None and decision.reason is Reason.low_confidence
+    assert decision.details["verdicts"] == ["bot_fallback", "bot_fallback"]
+    assert decision.details["confidences"] == [0.68, 0.9]
+
+
+def test_a_fallback_answer_to_a_form_answer_does_not_count() -> None:
+    history = [
+        turn("sdfkjh", ("explain_bill", 0.2)),
+        turn("12345", ("inform", 0.9), form=True, fell_back=True),
+    ]
+    assert failed_run(history) == []
 
 
 def test_the_count_is_configurable() -> None:

@@ -7,20 +7,31 @@ assert the reason codes, the evidence and what the customer was told.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from handoff.rulesets.defaults import DEFAULT_RULESET
 from handoff.rulesets.store import publish
-from tests.handoff.customers import TestClient, database, handoffs_of
-from tests.handoff.integration.test_service_with_rasa import HANDOFF_TEXT, service
+from tests.handoff.customers import TestClient, database, handoffs_of, messages_of
+from tests.handoff.integration.test_service_with_rasa import (
+    ASKS_CUSTOMER_NUMBER,
+    HANDOFF_TEXT,
+    service,
+)
 from tests.handoff.live.customer import AppCustomer
 from tests.handoff.live.rasa import RealRasa
 
 pytestmark = pytest.mark.integration
 
+REPO = Path(__file__).resolve().parents[3]
+
 ASK_REPHRASE = "Sorry, dat begreep ik niet helemaal."
+TRAINING_DATA = "".join(
+    (REPO / "bot" / "data" / "nlu" / name).read_text(encoding="utf-8")
+    for name in ("nl.yml", "en.yml")
+)
 
 
 def publish_thresholds(client: TestClient, **thresholds: Any) -> int:
@@ -81,3 +92,38 @@ def test_raising_the_threshold_changes_the_next_turn_without_a_restart(
     [handoff] = handoffs_of(customer.app, customer.conversation_id)
     assert handoff.reason == "low_confidence"
     assert handoff.ruleset_version == version
+
+
+def test_a_customer_stuck_in_a_form_reaches_a_person_at_the_second_rejected_answer(
+    postgres_url: str, rasa: RealRasa
+) -> None:
+    with service(postgres_url, rasa) as client, AppCustomer(client) as customer:
+        assert (
+            ASKS_CUSTOMER_NUMBER in customer.answer_to("ik wil mijn meterstand doorgeven")["text"]
+        )
+        # Not customer numbers: the form says so and asks again, twice.
+        customer.say("blorp snarf quux")
+        customer.message_from("bot", match=lambda f: ASKS_CUSTOMER_NUMBER in f["text"])
+        customer.say("grmbl wopz kklq vrrt")
+        told = customer.message_from("system")
+    assert told["text"].startswith(HANDOFF_TEXT)
+    [handoff] = handoffs_of(customer.app, customer.conversation_id)
+    assert handoff.reason == "low_confidence"
+    assert handoff.evidence["text"] == (
+        "2 antwoorden afgewezen door het formulier: 'blorp snarf quux', 'grmbl wopz kklq vrrt'"
+    )
+
+
+def test_every_stored_parse_names_the_nearest_training_example_of_its_intent(
+    postgres_url: str, rasa: RealRasa
+) -> None:
+    with service(postgres_url, rasa) as client, AppCustomer(client) as customer:
+        customer.answer_to("kun je mijn jaarafrekening uitleggen")
+    [turn] = [
+        m for m in messages_of(customer.app, customer.conversation_id) if m.author == "customer"
+    ]
+    assert turn.nlu is not None
+    nearest = turn.nlu["nearest_example"]
+    assert nearest["intent"] == turn.nlu["intent"]["name"]
+    assert 0 < nearest["similarity"] <= 1
+    assert f"- {nearest['text']}\n" in TRAINING_DATA

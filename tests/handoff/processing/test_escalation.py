@@ -205,9 +205,90 @@ def test_the_same_answer_to_two_different_questions_is_a_bot_loop(
     ]
 
 
-def test_form_answers_are_judged_by_the_form_not_by_the_signals(
+def test_a_confident_turn_the_bot_did_not_understand_counts_as_failed(
     client: TestClient, rasa: FakeRasa
 ) -> None:
+    # Sure of the intent, unsure what to do: Rasa's core fallback answers, twice. That is
+    # two failed turns however confident the parse, not two answered ones.
+    default = {"text": "Sorry, daar kan ik je niet mee helpen.", "response": "utter_default"}
+    rasa.intents |= {
+        "Mag de verwarming op 19?": ("inform", 0.68),
+        "zet naar 19 graden": ("inform", 0.9),
+    }
+    rasa.replies |= {"inform": [default]}
+    customer = _start(client)
+    assert _answered(customer, "Mag de verwarming op 19?") == default["text"]
+    customer.say("zet naar 19 graden")
+    [again] = customer.messages_from("bot")
+    told = customer.receive_until(lambda f: f["type"] == "message" and f["author"] == "system")
+    customer.close()
+    # The customer sees the bot's answer, then that a person takes over.
+    assert again["text"] == default["text"] and told["text"].startswith(HANDOFF_TEXT)
+    [handoff] = handoffs_of(client.app, customer.conversation_id)  # type: ignore[arg-type]
+    assert handoff.reason == "low_confidence"
+    assert handoff.evidence["text"] == (
+        "2 beurten achter elkaar niet begrepen: 'Mag de verwarming op 19?', 'zet naar 19 graden'"
+    )
+    assert handoff.evidence["details"]["verdicts"] == ["bot_fallback", "bot_fallback"]
+    assert conversation(client.app, customer.conversation_id).state == State.waiting  # type: ignore[arg-type]
+
+
+def test_a_confident_parse_unlike_any_training_example_is_asked_again_then_handed_over(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    outage = "de stroom is uitgevallen in mijn straat"
+    rasa.intents |= {
+        "zitten er camera's in verkeerslichten": ("report_outage", 0.88),
+        "hangen er camera's boven kruispunten": ("report_outage", 0.9),
+    }
+    rasa.nearest |= {
+        "zitten er camera's in verkeerslichten": {
+            "intent": "report_outage",
+            "similarity": 0.31,
+            "text": outage,
+        },
+        "hangen er camera's boven kruispunten": {
+            "intent": "report_outage",
+            "similarity": 0.35,
+            "text": outage,
+        },
+    }
+    rasa.replies |= {"report_outage": [{"text": "Storing gemeld.", "response": "utter_outage"}]}
+    customer = _start(client)
+    # Not the outage answer: below the live minimum similarity (0.4) the bot asks again.
+    assert _answered(customer, "zitten er camera's in verkeerslichten") == REPHRASE_ASK
+    assert _respond_intents(rasa) == ["nlu_fallback"]
+    assert _handed_over(customer, "hangen er camera's boven kruispunten").startswith(HANDOFF_TEXT)
+    customer.close()
+    [handoff] = handoffs_of(client.app, customer.conversation_id)  # type: ignore[arg-type]
+    assert handoff.reason == "low_confidence"
+    assert handoff.evidence["details"]["verdicts"] == ["unfamiliar", "unfamiliar"]
+    # The parse is stored as Rasa gave it, nearest example included, for replay.
+    stored = messages_of(client.app, customer.conversation_id)  # type: ignore[arg-type]
+    first = next(m for m in stored if m.author == "customer")
+    assert first.nlu is not None
+    assert first.nlu["nearest_example"] == {
+        "intent": "report_outage",
+        "similarity": 0.31,
+        "text": outage,
+    }
+
+
+def test_with_the_minimum_similarity_off_a_confident_parse_is_answered(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    _activate(client, example_similarity=0.0)
+    rasa.intents |= {"zitten er camera's in verkeerslichten": ("report_outage", 0.88)}
+    rasa.nearest |= {
+        "zitten er camera's in verkeerslichten": {"intent": "report_outage", "similarity": 0.31}
+    }
+    rasa.replies |= {"report_outage": [{"text": "Storing gemeld.", "response": "utter_outage"}]}
+    customer = _start(client)
+    assert _answered(customer, "zitten er camera's in verkeerslichten") == "Storing gemeld."
+    customer.close()
+
+
+def _meter_form(rasa: FakeRasa) -> tuple[dict[str, str], dict[str, str]]:
     ask = {"text": "Wat is je klantnummer?", "response": "utter_ask_customer_number"}
     invalid = {
         "text": "Dat is geen geldig klantnummer.",
@@ -223,6 +304,14 @@ def test_form_answers_are_judged_by_the_form_not_by_the_signals(
         "submit_meter_reading": "meter_reading_form",
         "inform": "meter_reading_form",
     }
+    return ask, invalid
+
+
+def test_form_answers_are_judged_by_the_form_not_by_the_signals(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    ask, invalid = _meter_form(rasa)
+    _activate(client, form_rejections=3)
     customer = _start(client)
     customer.say("meterstand doorgeven")
     customer.messages_from("bot")
@@ -231,13 +320,38 @@ def test_form_answers_are_judged_by_the_form_not_by_the_signals(
         replies = customer.messages_from("bot", count=2)
         assert [r["text"] for r in replies] == [invalid["text"], ask["text"]]
     customer.close()
-    # Two poorly parsed answers and the same re-ask twice: no low confidence, no bot loop.
+    # Two poorly parsed answers and the same re-ask twice: no low confidence, no bot loop
+    # (and, with 3 rejections allowed here, not yet a form stuck).
     assert handoffs_of(client.app, customer.conversation_id) == []  # type: ignore[arg-type]
     # And no rewrite while the form asks: its validator gets the answer as parsed.
     assert _respond_intents(rasa) == ["submit_meter_reading", "inform", "inform"]
     stored = messages_of(client.app, customer.conversation_id)  # type: ignore[arg-type]
     flags = [m.features["is_form_answer"] for m in stored if m.author == "customer" and m.features]
     assert flags == [False, True, True]
+
+
+def test_a_form_that_turns_down_answer_after_answer_hands_over(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    ask, invalid = _meter_form(rasa)
+    customer = _start(client)
+    customer.say("meterstand doorgeven")
+    customer.messages_from("bot")
+    customer.say("12")
+    assert [r["text"] for r in customer.messages_from("bot", count=2)] == [
+        invalid["text"],
+        ask["text"],
+    ]
+    # The second rejection (the shipped count): the customer still sees the form's answer,
+    # then that a person takes over, instead of being asked for the number for ever.
+    customer.say("34")
+    customer.messages_from("bot", count=2)
+    told = customer.receive_until(lambda f: f["type"] == "message" and f["author"] == "system")
+    customer.close()
+    assert told["text"].startswith(HANDOFF_TEXT)
+    [handoff] = handoffs_of(client.app, customer.conversation_id)  # type: ignore[arg-type]
+    assert handoff.reason == "low_confidence"
+    assert handoff.evidence["text"] == "2 antwoorden afgewezen door het formulier: '12', '34'"
 
 
 def test_below_the_live_threshold_the_bot_is_told_nlu_fallback(
