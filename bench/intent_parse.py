@@ -113,6 +113,7 @@ async def parse_all(agent: Agent, examples: list[tuple[str, str]], out: Path) ->
                         "ranking": ranking,
                         "intent": top.get("name"),
                         "confidence": top.get("confidence"),
+                        "nearest_example": parse.get("nearest_example"),
                     }
                 )
                 + "\n"

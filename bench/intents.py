@@ -56,10 +56,11 @@ from datasets import (  # noqa: E402
     sample_per_label,
     write_intents,
 )
+from parses import parse_of, read_rows  # noqa: E402
 from plots import Curve, Point, svg_curves  # noqa: E402
 
 from handoff.escalation.confidence import Verdict, assess  # noqa: E402
-from handoff.rasa.schemas import Intent, ParseResult  # noqa: E402
+from handoff.rasa.schemas import ParseResult  # noqa: E402
 from handoff.rulesets.defaults import Thresholds  # noqa: E402
 
 BOT_PYTHON = REPO / ".venvs" / "bot" / "bin" / "python"
@@ -104,27 +105,27 @@ class MethodResult:
     chosen_threshold: float | None
     at_chosen: Score | None
     at_shipped: Score
+    # The shipped threshold without the minimum similarity to a training example.
+    at_shipped_confidence_only: Score
     val_curve: list[Score] = field(default_factory=list)
     test_curve: list[Score] = field(default_factory=list)
+    # The threshold sweep without the similarity check: the published methods' kind of curve.
+    confidence_only_curve: list[Score] = field(default_factory=list)
 
 
 def load_parses(path: Path) -> list[Scored]:
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        ranking = [Intent(name=name, confidence=conf) for name, conf in row["ranking"]]
-        top = Intent(name=row["intent"], confidence=row["confidence"] or 0.0)
-        rows.append(
-            Scored(row["label"], ParseResult(text=row["text"], intent=top, intent_ranking=ranking))
-        )
-    return rows
+    return [Scored(row["label"], parse_of(row)) for row in read_rows(path)]
 
 
-def judge(item: Scored, threshold: float, margin: float | None) -> tuple[bool, bool]:
+def judge(
+    item: Scored, threshold: float, margin: float | None, min_similarity: float
+) -> tuple[bool, bool]:
     """(rejected as out of scope, in-scope intent served) under the service's ``assess``.
-    ``margin`` None is the top-1 rule: ambiguity is not asked about."""
-    verdict = assess(item.parse, threshold, 0.0 if margin is None else margin)
-    if verdict.verdict in (Verdict.low_confidence, Verdict.out_of_scope):
+    ``margin`` None is the top-1 rule: ambiguity is not asked about; ``min_similarity`` 0
+    leaves the nearest training example out."""
+    margin = 0.0 if margin is None else margin
+    verdict = assess(item.parse, threshold, margin, min_similarity)
+    if verdict.failed:
         return True, False
     if verdict.verdict is Verdict.ambiguous and margin is not None:
         names = {c.intent for c in verdict.candidates}
@@ -133,11 +134,16 @@ def judge(item: Scored, threshold: float, margin: float | None) -> tuple[bool, b
     return False, verdict.intent == item.label
 
 
-def score(items: Sequence[Scored], threshold: float, margin: float | None) -> Score:
+def score(
+    items: Sequence[Scored],
+    threshold: float,
+    margin: float | None,
+    min_similarity: float = SHIPPED.example_similarity,
+) -> Score:
     in_scope = [i for i in items if i.label != OOS]
     oos = [i for i in items if i.label == OOS]
-    judged_in = [judge(i, threshold, margin) for i in in_scope]
-    caught = [judge(i, threshold, margin)[0] for i in oos]
+    judged_in = [judge(i, threshold, margin, min_similarity) for i in in_scope]
+    caught = [judge(i, threshold, margin, min_similarity)[0] for i in oos]
     return Score(
         threshold=threshold,
         in_scope_accuracy=sum(served for _, served in judged_in) / len(in_scope),
@@ -156,7 +162,7 @@ def choose(curve: Sequence[Score]) -> Score:
 
 def top1_accuracy(items: Sequence[Scored]) -> float:
     in_scope = [i for i in items if i.label != OOS]
-    return score(in_scope, 0.0, None).in_scope_accuracy
+    return score(in_scope, 0.0, None, min_similarity=0.0).in_scope_accuracy
 
 
 def run_parser(
@@ -207,6 +213,7 @@ def evaluate(
         val_curve = [score(parses["val"], t, margin) for t in SWEEP]
         chosen = choose(val_curve).threshold
     test_curve = [score(test, t, margin) for t in SWEEP] if has_oos else []
+    confidence_only = [score(test, t, margin, 0.0) for t in SWEEP] if has_oos else []
     timing = meta["parse_ms"]["test"]
     return MethodResult(
         method=method,
@@ -219,8 +226,10 @@ def evaluate(
         chosen_threshold=chosen,
         at_chosen=score(test, chosen, margin) if chosen is not None else None,
         at_shipped=score(test, SHIPPED.low_confidence, margin),
+        at_shipped_confidence_only=score(test, SHIPPED.low_confidence, margin, 0.0),
         val_curve=val_curve,
         test_curve=test_curve,
+        confidence_only_curve=confidence_only,
     )
 
 
@@ -235,7 +244,10 @@ def table(results: Sequence[MethodResult]) -> str:
         "|---|---|---:|---:|---:|---:|",
     ]
     for r in results:
-        points = [("shipped", r.at_shipped)]
+        points = [
+            ("shipped", r.at_shipped),
+            ("shipped, no similarity check", r.at_shipped_confidence_only),
+        ]
         if r.at_chosen is not None:
             points.insert(0, ("chosen on val", r.at_chosen))
         for name, s in points:
@@ -267,6 +279,14 @@ def table(results: Sequence[MethodResult]) -> str:
 PLOT_FLOOR = 70.0
 
 
+def _plotted(curve: Sequence[Score]) -> list[tuple[float, float]]:
+    return [
+        (100 * (s.oos_recall or 0.0), 100 * s.in_scope_accuracy)
+        for s in curve
+        if 100 * s.in_scope_accuracy >= PLOT_FLOOR
+    ]
+
+
 def plot(results: Sequence[MethodResult], title: str, path: Path) -> None:
     curves = []
     for r in results:
@@ -288,17 +308,11 @@ def plot(results: Sequence[MethodResult], title: str, path: Path) -> None:
                     100 * r.at_chosen.in_scope_accuracy,
                 )
             )
-        curves.append(
-            Curve(
-                f"{r.method}, {r.rule}",
-                [
-                    (100 * (s.oos_recall or 0.0), 100 * s.in_scope_accuracy)
-                    for s in r.test_curve
-                    if 100 * s.in_scope_accuracy >= PLOT_FLOOR
-                ],
-                marks,
+        curves.append(Curve(f"{r.method}, {r.rule}", _plotted(r.test_curve), marks))
+        if r.method == "threshold":
+            curves.append(
+                Curve(f"{r.method}, confidence only", _plotted(r.confidence_only_curve), [])
             )
-        )
     if not curves:
         return
     published = [Point(name, recall, accuracy) for name, (accuracy, recall) in PUBLISHED.items()]

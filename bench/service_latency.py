@@ -7,16 +7,15 @@ Run from the repository root with the service's interpreter, after `make train`:
     .venvs/handoff/bin/python bench/service_latency.py [--turns 40] [--handoffs 15]
 
 It starts its own action server, Rasa (dev profile: REST channel and gateway) and
-service on free 127.0.0.1 ports with throw-away SQLite databases, and prints a table.
+service on free 127.0.0.1 ports with throw-away SQLite databases (bench/live_stack.py),
+and prints a table.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,22 +29,17 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
+from live_stack import (  # noqa: E402
+    AGENT_EMAIL,
+    ORIGIN,
+    PASSWORD,
+    open_customer,
+    receive_until,
+    servers,
+)
 from websockets.sync.client import ClientConnection, connect  # noqa: E402
 from websockets.typing import Origin  # noqa: E402
 
-from tests.bot.servers import (  # noqa: E402
-    Server,
-    free_port,
-    http_ok,
-    new_gateway_secret,
-    sqlite_tracker_env,
-    start_action_server,
-    start_rasa,
-    wait_until_ready,
-)
-
-ORIGIN = "http://127.0.0.1:8000"
-PASSWORD = "bench password for the agent"  # noqa: S105 (a throw-away account)
 # Questions the bot answers itself (no handoff), cycled through.
 TURNS = ["hallo", "kun je mijn rekening uitleggen", "ik heb een storing", "bedankt"]
 
@@ -62,126 +56,6 @@ def summary(name: str, samples: list[float]) -> str:
         f"| {name} | {len(ms)} | {statistics.median(ms):.0f} | {percentile(ms, 0.95):.0f} "
         f"| {min(ms):.0f} | {max(ms):.0f} |"
     )
-
-
-@contextmanager
-def servers(run_dir: Path) -> Iterator[tuple[str, str, str]]:
-    """Action server, Rasa and the service; yields (rasa_url, service_url, secret)."""
-    secret = new_gateway_secret()
-    started: list[Server | subprocess.Popen[bytes]] = []
-    try:
-        actions = start_action_server(run_dir)
-        started.append(actions)
-        rasa = start_rasa(
-            REPO / "models" / "assistant.tar.gz",
-            run_dir,
-            gateway_secret=secret,
-            action_server_url=f"{actions.url}/webhook",
-            tracker_env=sqlite_tracker_env(run_dir / "tracker.db"),
-            credentials="credentials.dev.yml",
-        )
-        started.append(rasa)
-        wait_until_ready(actions, lambda: http_ok(f"{actions.url}/health"))
-        auth = {"Authorization": f"Bearer {secret}"}
-        wait_until_ready(rasa, lambda: http_ok(f"{rasa.url}/webhooks/gateway/health", auth))
-
-        database_url = f"sqlite:///{run_dir / 'handoff.db'}"
-        prepare_database(database_url)
-        port = free_port()
-        env = {
-            **os.environ,
-            "HANDOFF_DATABASE_URL": database_url,
-            "HANDOFF_RASA_URL": rasa.url,
-            "HANDOFF_GATEWAY_SECRET": secret,
-            "HANDOFF_ALLOWED_ORIGINS": json.dumps([ORIGIN]),
-            "HANDOFF_CUSTOMER_RATE_PER_MINUTE": "1000",
-        }
-        with (run_dir / "service.log").open("wb") as log:
-            service = subprocess.Popen(
-                [
-                    str(REPO / ".venvs/handoff/bin/uvicorn"),
-                    "handoff.main:create_app",
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=REPO,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        started.append(service)
-        service_url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: httpx.get(f"{service_url}/health", timeout=2).status_code == 200)
-        yield rasa.url, service_url, secret
-    finally:
-        for process in reversed(started):
-            if isinstance(process, Server):
-                process.stop()
-            else:
-                process.terminate()
-                process.wait(timeout=20)
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("not ready in time")
-
-
-def prepare_database(database_url: str) -> None:
-    from handoff.accounts.models import Role
-    from handoff.accounts.store import create_account
-    from handoff.db.migrate import upgrade
-    from handoff.db.session import make_engine, make_sessionmaker, session_scope
-
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    with session_scope(make_sessionmaker(engine)) as session:
-        create_account(
-            session,
-            email="bench@example.org",
-            display_name="Bench",
-            password=PASSWORD,
-            role=Role.agent,
-        )
-    engine.dispose()
-
-
-@contextmanager
-def open_customer(service_url: str) -> Iterator[tuple[ClientConnection, dict[str, Any]]]:
-    tokens = httpx.post(f"{service_url}/api/web/conversations", json={"lang": "nl"}).json()
-    url = service_url.replace("http", "ws") + "/ws/web"
-    with connect(url, origin=Origin(ORIGIN)) as ws:
-        ws.send(
-            json.dumps(
-                {
-                    "type": "hello",
-                    "contact_token": tokens["contact_token"],
-                    "conversation_token": tokens["conversation_token"],
-                    "last_message_id": None,
-                }
-            )
-        )
-        receive_until(ws, lambda f: f["type"] == "message")  # welcome, then the disclosure
-        yield ws, tokens
-
-
-def receive_until(ws: ClientConnection, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    while True:
-        frame: dict[str, Any] = json.loads(ws.recv(timeout=30))
-        if check(frame):
-            return frame
 
 
 def about(conversation_id: str) -> Callable[[dict[str, Any]], bool]:
@@ -211,9 +85,7 @@ def direct_turn(client: httpx.Client, rasa_url: str, sender: str, text: str) -> 
 @contextmanager
 def agent_console(service_url: str) -> Iterator[ClientConnection]:
     with httpx.Client(base_url=service_url, headers={"Origin": ORIGIN}) as http:
-        login = http.post(
-            "/api/auth/login", json={"email": "bench@example.org", "password": PASSWORD}
-        )
+        login = http.post("/api/auth/login", json={"email": AGENT_EMAIL, "password": PASSWORD})
         login.raise_for_status()
         csrf = login.json()["csrf_token"]
         http.post(
@@ -234,8 +106,8 @@ def main() -> int:
     through_service: list[float] = []
     direct: list[float] = []
     to_agent: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, servers(Path(tmp)) as urls:
-        rasa_url, service_url, _secret = urls
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, servers(Path(tmp)) as stack:
+        rasa_url, service_url = stack.rasa_url, stack.service_url
         with httpx.Client(timeout=30) as rest:
             # Warm both paths (first TensorFlow predictions are slow) before measuring.
             with open_customer(service_url) as (ws, _):

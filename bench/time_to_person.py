@@ -64,11 +64,12 @@ from datasets import (  # noqa: E402
     read_intents,
     write_intents,
 )
+from parses import parse_of, read_rows  # noqa: E402
 
-from handoff.escalation.confidence import Verdict, assess  # noqa: E402
+from handoff.escalation.confidence import Verdict  # noqa: E402
 from handoff.escalation.features import TurnFeatures, TurnLanguage, turn_features  # noqa: E402
-from handoff.escalation.signals import CurrentTurn, PastTurn, after_parse  # noqa: E402
-from handoff.rasa.schemas import Intent, ParseResult  # noqa: E402
+from handoff.escalation.signals import CurrentTurn, PastTurn, after_parse, judge  # noqa: E402
+from handoff.rasa.schemas import ParseResult  # noqa: E402
 from handoff.rulesets.defaults import DEFAULT_RULESET, RuleSetData  # noqa: E402
 
 BOT_PYTHON = REPO / ".venvs" / "bot" / "bin" / "python"
@@ -101,6 +102,10 @@ class Outcome:
     reason: str | None
     served_turn: int | None = None  # covered: the turn the bot understood the need
     needless: bool = False  # covered: handed over on a turn the bot had parsed right
+    # --live: what happened on each turn ("text → intent 0.87 → responses"), and whether
+    # the bot closed the conversation (said goodbye) before anyone took over.
+    trace: list[str] = field(default_factory=list)
+    closed_by_bot: bool = False
 
 
 @dataclass
@@ -117,6 +122,10 @@ class Summary:
     served: int = 0
     needless: int = 0
     examples_never: list[list[str]] = field(default_factory=list)
+    # --live: conversations the bot closed (goodbye) before a person took over, and what
+    # the bot did on each turn of the customers who needed more than 2 turns.
+    closed_by_bot: int = 0
+    slowest: list[list[str]] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------- customers
@@ -227,13 +236,7 @@ def parse_texts(texts: Iterable[str], model: Path, workdir: Path) -> dict[str, P
         )
     if done.returncode != 0:
         raise SystemExit(f"parsing failed, see {log}:\n{log.read_text()[-2000:]}")
-    parses = {}
-    for line in (out / "texts.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        ranking = [Intent(name=name, confidence=conf) for name, conf in row["ranking"]]
-        intent = Intent(name=row["intent"], confidence=row["confidence"] or 0.0)
-        parses[row["text"]] = ParseResult(text=row["text"], intent=intent, intent_ranking=ranking)
-    return parses
+    return {row["text"]: parse_of(row) for row in read_rows(out / "texts.jsonl")}
 
 
 # --------------------------------------------------------------------------- simulation
@@ -242,8 +245,7 @@ def parse_texts(texts: Iterable[str], model: Path, workdir: Path) -> dict[str, P
 def understood(parse: ParseResult, intent: str | None, rules: RuleSetData) -> bool:
     """The bot has the customer's need: the right intent above the threshold, or among
     the two it offers as buttons (the customer picks it)."""
-    thresholds = rules.thresholds
-    verdict = assess(parse, thresholds.low_confidence, thresholds.ambiguity_margin)
+    verdict = judge(parse, rules)
     if verdict.verdict is Verdict.understood:
         return verdict.intent == intent
     if verdict.verdict is Verdict.ambiguous:
@@ -277,6 +279,127 @@ def simulate(customer: Customer, parses: dict[str, ParseResult], rules: RuleSetD
     return Outcome(customer, None, None)
 
 
+# ------------------------------------------------------------------------- live mode
+
+
+@dataclass(frozen=True)
+class TurnSeen:
+    state: str
+    reason: str | None
+    nlu: ParseResult | None
+    responses: tuple[str, ...]
+
+
+class ServiceDatabase:
+    """Reads what the running service stored about a turn (its SQLite file)."""
+
+    def __init__(self, database_url: str) -> None:
+        from handoff.db.session import make_engine, make_sessionmaker
+
+        self.engine = make_engine(database_url)
+        self.sessionmaker = make_sessionmaker(self.engine)
+
+    def publish(self, rules: RuleSetData) -> None:
+        from handoff.db.session import session_scope
+        from handoff.rulesets.store import publish
+
+        with session_scope(self.sessionmaker) as session:
+            publish(session, data=rules.model_dump(mode="json"), account_id=None)
+
+    def turn(self, message_id: int, timeout: float = 120.0) -> TurnSeen:
+        """Once the service finished the turn: the conversation's state, the handoff's
+        reason if it handed over, the parse, and the bot's answers (response names)."""
+        from sqlalchemy import select
+
+        from handoff.conversations.models import Conversation, Handoff, Message
+
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.sessionmaker() as session:
+                message = session.get(Message, message_id)
+                if message is not None and message.processing_status in ("done", "failed"):
+                    conversation = session.get(Conversation, message.conversation_id)
+                    assert conversation is not None
+                    reason = session.scalar(
+                        select(Handoff.reason)
+                        .where(Handoff.conversation_id == conversation.id)
+                        .order_by(Handoff.id.desc())
+                        .limit(1)
+                    )
+                    answers = session.scalars(
+                        select(Message)
+                        .where(
+                            Message.conversation_id == conversation.id,
+                            Message.id > message_id,
+                            Message.author == "bot",
+                        )
+                        .order_by(Message.id)
+                    )
+                    return TurnSeen(
+                        str(conversation.state),
+                        reason,
+                        ParseResult.model_validate(message.nlu) if message.nlu else None,
+                        tuple(str((a.payload or {}).get("response") or a.text) for a in answers),
+                    )
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the service did not finish message {message_id}")
+            time.sleep(0.02)
+
+
+def _traced(text: str, seen: TurnSeen) -> str:
+    intent = seen.nlu.intent if seen.nlu is not None else None
+    parsed = f"{intent.name} {intent.confidence:.2f}" if intent is not None else "not parsed"
+    answered = ", ".join(seen.responses) or "no answer"
+    return f"{text} → {parsed} → {answered}" + (f" → {seen.reason}" if seen.reason else "")
+
+
+def converse(
+    customer: Customer, service_url: str, database: ServiceDatabase, rules: RuleSetData
+) -> Outcome:
+    """The customer's turns through the widget's WebSocket to the running service, one at
+    a time, each after the service finished the one before."""
+    from live_stack import open_customer, receive_until
+
+    trace: list[str] = []
+    with open_customer(service_url, customer.language) as (ws, _tokens):
+        for index, text in enumerate(customer.turns, start=1):
+            client_id = f"c-{index}"
+            ws.send(json.dumps({"type": "message", "client_id": client_id, "text": text}))
+            ack = receive_until(ws, lambda f, sent=client_id: f.get("client_id") == sent)
+            seen = database.turn(int(ack["message_id"]))
+            trace.append(_traced(text, seen))
+            got_it = (
+                customer.kind == "covered"
+                and seen.nlu is not None
+                and understood(seen.nlu, customer.intent, rules)
+            )
+            if seen.state in ("waiting", "human"):
+                return Outcome(customer, index, seen.reason, needless=got_it, trace=trace)
+            if seen.state == "closed":
+                return Outcome(customer, None, None, trace=trace, closed_by_bot=True)
+            if got_it:
+                return Outcome(customer, None, None, served_turn=index, trace=trace)
+    return Outcome(customer, None, None, trace=trace)
+
+
+def run_live(
+    sources: Sequence[Sequence[Customer]], model: Path, rules: RuleSetData
+) -> list[list[Outcome]]:
+    """Every customer through the whole product: service, Rasa, action server."""
+    from live_stack import servers
+
+    with tempfile.TemporaryDirectory(prefix="ttp-live-") as tmp, servers(Path(tmp), model) as stack:
+        database = ServiceDatabase(stack.database_url)
+        if rules != DEFAULT_RULESET:
+            database.publish(rules)
+        total = sum(len(s) for s in sources)
+        print(f"{total} customers through the running service ...", file=sys.stderr, flush=True)
+        try:
+            return [[converse(c, stack.service_url, database, rules) for c in s] for s in sources]
+        finally:
+            database.engine.dispose()
+
+
 def summarise(outcomes: Sequence[Outcome]) -> Summary:
     first = outcomes[0].customer
     turns = [o.handoff_turn for o in outcomes if o.handoff_turn is not None]
@@ -297,7 +420,13 @@ def summarise(outcomes: Sequence[Outcome]) -> Summary:
         never=len(never),
         served=sum(1 for o in outcomes if o.served_turn is not None),
         needless=sum(1 for o in outcomes if o.needless),
-        examples_never=[list(o.customer.turns) for o in never[:3]],
+        examples_never=[o.trace or list(o.customer.turns) for o in never[:3]],
+        closed_by_bot=sum(1 for o in outcomes if o.closed_by_bot),
+        slowest=[
+            o.trace
+            for o in sorted(outcomes, key=lambda o: -(o.handoff_turn or 0))
+            if o.trace and o.handoff_turn is not None and o.handoff_turn > 2
+        ][:10],
     )
 
 
@@ -380,9 +509,41 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--parses", type=Path, help="reuse texts.jsonl from an earlier run's parse directory"
     )
     parser.add_argument(
-        "--out", type=Path, default=REPO / "bench" / "results" / "time_to_person.json"
+        "--live",
+        action="store_true",
+        help="every customer through the running product (service, Rasa, action server) "
+        "instead of the decision code over parses: the bot's answers, forms and loops count",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="results JSON (default bench/results/time_to_person.json, "
+        "time_to_person-live.json with --live)",
+    )
+    args = parser.parse_args(argv)
+    if args.out is None:
+        name = "time_to_person-live.json" if args.live else "time_to_person.json"
+        args.out = REPO / "bench" / "results" / name
+    return args
+
+
+def load_parses(
+    args: argparse.Namespace, sources: Sequence[Sequence[Customer]]
+) -> dict[str, ParseResult]:
+    """The shipped model's parse of every customer turn: kept from an earlier run
+    (``--parses``) or parsed now (kept in ``TTP_BENCH_KEEP`` when set)."""
+    if args.parses:
+        return {row["text"]: parse_of(row) for row in read_rows(args.parses / "texts.jsonl")}
+    texts = [t for customers in sources for c in customers for t in c.turns]
+    with tempfile.TemporaryDirectory(prefix="ttp-bench-") as tmp:
+        parses = parse_texts(texts, args.model, Path(tmp))
+        keep = os.environ.get("TTP_BENCH_KEEP")
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            Path(keep, "texts.jsonl").write_text(
+                (Path(tmp) / "parses" / "texts.jsonl").read_text("utf-8"), "utf-8"
+            )
+    return parses
 
 
 def main(argv: list[str]) -> int:
@@ -400,31 +561,19 @@ def main(argv: list[str]) -> int:
     sources = [s for s in sources if s]
     if args.sample:
         sources = [random.Random(SEED).sample(s, min(args.sample, len(s))) for s in sources]
-    texts = [t for customers in sources for c in customers for t in c.turns]
-    with tempfile.TemporaryDirectory(prefix="ttp-bench-") as tmp:
-        if args.parses:
-            workdir = args.parses
-            parses = {}
-            for line in (workdir / "texts.jsonl").read_text(encoding="utf-8").splitlines():
-                row = json.loads(line)
-                parses[row["text"]] = ParseResult(
-                    text=row["text"],
-                    intent=Intent(name=row["intent"], confidence=row["confidence"] or 0.0),
-                    intent_ranking=[Intent(name=n, confidence=c) for n, c in row["ranking"]],
-                )
-        else:
-            parses = parse_texts(texts, args.model, Path(tmp))
-            keep = os.environ.get("TTP_BENCH_KEEP")
-            if keep:
-                Path(keep).mkdir(parents=True, exist_ok=True)
-                Path(keep, "texts.jsonl").write_text(
-                    (Path(tmp) / "parses" / "texts.jsonl").read_text("utf-8"), "utf-8"
-                )
-    summaries = []
-    for customers in sources:
-        outcomes = [simulate(c, parses, rules) for c in customers]
-        summaries.append(summarise(outcomes))
+    if args.live:
+        if args.compare or args.parses:
+            raise SystemExit("--live runs one rule set: no --compare, no --parses")
+        parses: dict[str, ParseResult] = {}
+        outcomes = run_live(sources, args.model, rules)
+    else:
+        parses = load_parses(args, sources)
+        outcomes = [[simulate(c, parses, rules) for c in s] for s in sources]
+    summaries = [summarise(o) for o in outcomes]
     print(table(summaries, args.max_turns))
+    for summary in summaries:
+        for trace in summary.slowest:
+            print(f"\n{summary.source}, {len(trace)} turns:\n  " + "\n  ".join(trace))
     compared = []
     for item in args.compare:
         other = rules_with([*args.set, *item.split(",")])
@@ -441,6 +590,7 @@ def main(argv: list[str]) -> int:
     report = {
         "command": " ".join(["bench/time_to_person.py", *argv]),
         "model": str(args.model),
+        "mode": "live" if args.live else "decision code over parses",
         "thresholds": rules.thresholds.model_dump(),
         "max_turns": args.max_turns,
         "seed": SEED,

@@ -92,9 +92,16 @@ def test_out_of_scope_benchmark_on_a_clinc150_sample(
         # Raising the threshold never catches fewer out-of-scope queries.
         recalls = [point["oos_recall"] for point in curve]
         assert recalls == sorted(recalls)
+        # The minimum similarity to a training example only ever adds rejections.
+        alone, shipped = result["at_shipped_confidence_only"], result["at_shipped"]
+        assert alone["threshold"] == 0.5
+        assert shipped["oos_recall"] >= alone["oos_recall"]
+        assert shipped["rejected_in_scope"] >= alone["rejected_in_scope"]
+        assert len(result["confidence_only_curve"]) == 100
     drawing = svg.read_text(encoding="utf-8")
     assert drawing.startswith("<svg") and "Rasa, threshold" in drawing
     assert "BERT, threshold" in drawing and "oos-intent, top-1" in drawing
+    assert "(shipped, no similarity check)" in stdout
 
 
 def test_intent_benchmark_runs_any_intent_csv(
@@ -149,6 +156,61 @@ def test_time_to_person_on_a_sample(
     covered = by_source["held-out covered needs"]
     assert covered["needless"] <= covered["handed_over"]
     assert not math.isnan(covered["within_2"])
+
+
+def test_time_to_person_live_through_the_running_product(
+    tmp_path: Path, needs_rasa_venv: None
+) -> None:
+    if not MODEL.exists():
+        pytest.fail(f"the shipped model is missing: {MODEL} (make run trains it)")
+    # Unintelligible turns, a threshold no parse reaches and 3 failed turns to hand over:
+    # what the bot answers and when it lets go do not depend on the model's confidences.
+    gibberish = tmp_path / "gibberish.csv"
+    gibberish.write_text(
+        "text,label\nblorp snarf quux,x\ngrmbl wopz kklq vrrt,x\nvlerk trosp miff,x\n"
+    )
+    out = tmp_path / "live.json"
+    stdout = run_bench(
+        "time_to_person.py",
+        "--live",
+        "--no-shared",
+        "--uncovered",
+        str(gibberish),
+        "--sample",
+        "2",
+        "--max-turns",
+        "3",
+        "--set",
+        "low_confidence=0.97",
+        "--set",
+        "low_confidence_turns=3",
+        "--out",
+        str(out),
+    )
+    report = read_json(out)
+    assert report["mode"] == "live"
+    assert report["thresholds"]["low_confidence"] == 0.97
+    by_source = {r["source"]: r for r in report["results"]}
+    customer = by_source["gibberish.csv"]
+    assert (customer["customers"], customer["handed_over"], customer["worst_turns"]) == (1, 1, 3)
+    assert customer["reasons"] == {"low_confidence": 1}
+    # What the bot did on each turn, as the service stored it: asked twice to say it
+    # differently, then a person took over before it answered the third.
+    [trace] = customer["slowest"]
+    assert [line.split(" → ")[0] for line in trace] == [
+        "blorp snarf quux",
+        "grmbl wopz kklq vrrt",
+        "vlerk trosp miff",
+    ]
+    assert [line.split(" → ")[2:] for line in trace] == [
+        ["utter_ask_rephrase"],
+        ["utter_ask_rephrase"],
+        ["no answer", "low_confidence"],
+    ]
+    assert "gibberish.csv, 3 turns:" in stdout
+    covered = by_source["held-out covered needs"]
+    assert covered["customers"] == 2
+    assert covered["handed_over"] + covered["never"] + covered["served"] == 2
 
 
 def test_replay_benchmark_on_a_sample(tmp_path: Path) -> None:
