@@ -563,17 +563,21 @@ def test_an_open_socket_marks_the_customer_as_present(client: TestClient) -> Non
     assert conversation(client.app, customer.conversation_id).last_seen_at is None  # type: ignore[arg-type]
     customer.connect()
     customer.receive()  # the disclosure
-    before = store.now()
     wait_until(
         lambda: conversation(client.app, customer.conversation_id).last_seen_at is not None  # type: ignore[arg-type]
     )
-    customer.close()
-    # Closing records when they left, so "abandoned" counts from that moment.
-    wait_until(
-        lambda: (
-            store.as_utc(
-                conversation(client.app, customer.conversation_id).last_seen_at  # type: ignore[arg-type]
+    # The next presence tick is a minute away: a later moment can only be the close.
+    before = store.now()
+    customer.hang_up()
+    try:
+        # Closing records when they left, so "abandoned" counts from that moment.
+        wait_until(
+            lambda: (
+                store.as_utc(
+                    conversation(client.app, customer.conversation_id).last_seen_at  # type: ignore[arg-type]
+                )
+                >= before
             )
-            >= before
         )
-    )
+    finally:
+        customer.close()
