@@ -10,7 +10,7 @@ follows the live values.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from handoff.escalation.decision import Decision, Reason
@@ -86,12 +86,17 @@ def _unfamiliar(parse: ParseResult, intent: str, min_similarity: float) -> bool:
 
 
 def assess(
-    parse: ParseResult, threshold: float, margin: float, min_similarity: float = 0.0
+    parse: ParseResult,
+    threshold: float,
+    margin: float,
+    min_similarity: float = 0.0,
+    minimums: Mapping[str, float] | None = None,
 ) -> Assessment:
-    """Judge one parse: below ``threshold``, out of scope, or less similar than
-    ``min_similarity`` to the top intent's nearest training example (when the parse says)
-    fails; two offerable intents within ``margin`` of each other (the top one at or above
-    the threshold) are ambiguous."""
+    """Judge one parse: below ``threshold`` (or below the top intent's own minimum in
+    ``minimums``, when higher), out of scope, or less similar than ``min_similarity`` to
+    the top intent's nearest training example (when the parse says) fails; two offerable
+    intents within ``margin`` of each other (the top one at or above the threshold) are
+    ambiguous."""
     ranking = _ranking(parse)
     if not ranking:
         return Assessment(Verdict.low_confidence, None, 0.0)
@@ -99,7 +104,7 @@ def assess(
     assert top.name is not None
     if top.name == OUT_OF_SCOPE:
         return Assessment(Verdict.out_of_scope, top.name, top.confidence)
-    if top.confidence < threshold:
+    if top.confidence < max(threshold, (minimums or {}).get(top.name, 0.0)):
         return Assessment(Verdict.low_confidence, top.name, top.confidence)
     if _unfamiliar(parse, top.name, min_similarity):
         return Assessment(Verdict.unfamiliar, top.name, top.confidence)
@@ -111,13 +116,18 @@ def assess(
 
 
 def rewrite_parse(
-    parse: ParseResult, threshold: float, margin: float, min_similarity: float = 0.0
+    parse: ParseResult,
+    threshold: float,
+    margin: float,
+    min_similarity: float = 0.0,
+    minimums: Mapping[str, float] | None = None,
 ) -> ParseResult:
-    """The parse the bot should answer: ``nlu_fallback`` below the threshold or when
-    unfamiliar, ``disambiguate`` (the two candidates first in the ranking) when ambiguous,
-    else the top real intent (which also undoes a fallback Rasa applied with a stricter
-    trained threshold). Out of scope is left to the bot's own out-of-scope answer."""
-    verdict = assess(parse, threshold, margin, min_similarity)
+    """The parse the bot should answer: ``nlu_fallback`` below the threshold (or the
+    intent's minimum) or when unfamiliar, ``disambiguate`` (the two candidates first in
+    the ranking) when ambiguous, else the top real intent (which also undoes a fallback
+    Rasa applied with a stricter trained threshold). Out of scope is left to the bot's own
+    out-of-scope answer."""
+    verdict = assess(parse, threshold, margin, min_similarity, minimums)
     if verdict.verdict is Verdict.out_of_scope:
         return parse
     if verdict.verdict in (Verdict.low_confidence, Verdict.unfamiliar):

@@ -90,13 +90,24 @@ def _rejected(answers: Sequence[BotAnswer]) -> bool:
     return rejects([a.response for a in answers])
 
 
-def _live_values(rules: RuleSetData) -> tuple[float, float, float]:
+def _live_values(rules: RuleSetData) -> tuple[float, float, float, dict[str, float]]:
     thresholds = rules.thresholds
-    return thresholds.low_confidence, thresholds.ambiguity_margin, thresholds.example_similarity
+    # A human-only topic goes to a person from its own minimum up (explicit.human_only).
+    # Below it the bot must not answer either: its answer to such a topic promises a
+    # colleague ("cancel my subscription to ..." was cancel_contract 0.54, answered with
+    # "a member of our team will take over" and nobody did). So it is an unsure turn.
+    minimums = {i: thresholds.human_only_min_confidence for i in rules.human_only_intents}
+    return (
+        thresholds.low_confidence,
+        thresholds.ambiguity_margin,
+        thresholds.example_similarity,
+        minimums,
+    )
 
 
 def judge(parse: ParseResult, rules: RuleSetData) -> Assessment:
-    """``assess`` with the rule set's live threshold, margin and minimum similarity."""
+    """``assess`` with the rule set's live threshold, margin, minimum similarity and
+    human-only minimum."""
     return assess(parse, *_live_values(rules))
 
 

@@ -101,6 +101,31 @@ def test_rewrite_an_unfamiliar_parse_to_nlu_fallback() -> None:
     assert rewritten.nearest_example == unfamiliar_parse(0.36).nearest_example
 
 
+def test_a_human_only_topic_below_its_own_minimum_fails() -> None:
+    # 0.54 clears the general threshold but not the 0.6 a cancellation needs: too unsure
+    # to hand over, and the bot's own answer to it promises a person.
+    unsure = parse(("cancel_contract", 0.54), ("explain_bill", 0.2))
+    verdict = assess(unsure, THRESHOLD, MARGIN, minimums={"cancel_contract": 0.6})
+    assert verdict == Assessment(Verdict.low_confidence, "cancel_contract", 0.54)
+    rewritten = rewrite_parse(unsure, THRESHOLD, MARGIN, minimums={"cancel_contract": 0.6})
+    assert rewritten.intent is not None and rewritten.intent.name == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    ("ranking", "verdict"),
+    [
+        ((("cancel_contract", 0.6), ("explain_bill", 0.2)), Verdict.understood),  # at it
+        ((("explain_bill", 0.58), ("cancel_contract", 0.2)), Verdict.understood),  # other
+    ],
+    ids=["at-the-minimum", "another-intent"],
+)
+def test_a_minimum_holds_only_below_it_and_only_for_its_intent(
+    ranking: tuple[tuple[str, float], ...], verdict: Verdict
+) -> None:
+    result = assess(parse(*ranking), THRESHOLD, MARGIN, minimums={"cancel_contract": 0.6})
+    assert result.verdict is verdict
+
+
 def test_no_intent_at_all_fails() -> None:
     assert assess(parse(), THRESHOLD, MARGIN).verdict is Verdict.low_confidence
 

@@ -274,6 +274,29 @@ def test_a_confident_parse_unlike_any_training_example_is_asked_again_then_hande
     }
 
 
+def test_an_unsure_human_only_topic_is_asked_again_not_answered(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    # The bot's cancellation answer says a colleague takes over: under the human-only
+    # minimum (0.6) nobody would, so the customer is asked to say it differently.
+    promise = "Je wilt je contract opzeggen. Een medewerker neemt het gesprek zo van me over."
+    rasa.intents |= {
+        "cancel my subscription to the magazine": ("cancel_contract", 0.54),
+        "ik wil mijn energiecontract opzeggen": ("cancel_contract", 0.95),
+    }
+    rasa.replies |= {"cancel_contract": [{"text": promise, "response": "utter_cancel_contract"}]}
+    customer = _start(client)
+    assert _answered(customer, "cancel my subscription to the magazine") == REPHRASE_ASK
+    assert _respond_intents(rasa) == ["nlu_fallback"]
+    assert conversation(client.app, customer.conversation_id).state == State.bot  # type: ignore[arg-type]
+    assert _handed_over(customer, "ik wil mijn energiecontract opzeggen").startswith(HANDOFF_TEXT)
+    customer.close()
+    [handoff] = handoffs_of(client.app, customer.conversation_id)  # type: ignore[arg-type]
+    assert handoff.reason == "human_only"
+    bot = texts(messages_of(client.app, customer.conversation_id), "bot")  # type: ignore[arg-type]
+    assert promise not in bot
+
+
 def test_with_the_minimum_similarity_off_a_confident_parse_is_answered(
     client: TestClient, rasa: FakeRasa
 ) -> None:
