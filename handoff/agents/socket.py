@@ -28,6 +28,7 @@ from handoff.agents import presence
 from handoff.agents.errors import COLLEAGUE_OWNS_IT, CONVERSATION_NOT_FOUND
 from handoff.agents.queue import waiting_conversations
 from handoff.api.deps import SocketStaff, authenticate_websocket, session_still_valid
+from handoff.api.socket_tasks import stop_tasks
 from handoff.conversations import store
 from handoff.conversations.events import AGENTS_TOPIC, topic
 from handoff.conversations.state import State
@@ -112,13 +113,9 @@ class AgentSocket:
                     if isinstance(task.exception(), SessionEnded):
                         await self._end_session()
             finally:
-                for task in [*tasks, *self._watching.values()]:
-                    task.cancel()
-                for task in [*tasks, *self._watching.values()]:
-                    with contextlib.suppress(
-                        asyncio.CancelledError, WebSocketDisconnect, SessionEnded
-                    ):
-                        await task
+                await stop_tasks(
+                    [*tasks, *self._watching.values()], WebSocketDisconnect, SessionEnded
+                )
 
     async def _end_session(self) -> None:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from handoff.accounts.models import Account
+from handoff.api.socket_tasks import finish, stop_tasks
 from handoff.conversations import store
 from handoff.conversations.availability import anyone_available, estimate_wait
 from handoff.conversations.events import author_name, customer_frame, message_event, topic
@@ -307,16 +308,12 @@ class CustomerSocket:
             reader = asyncio.create_task(self._read())
             forwarder = asyncio.create_task(self._forward(events))
             presence = asyncio.create_task(self._presence())
-            _done, pending = await asyncio.wait(
-                {reader, forwarder}, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in [*pending, presence]:
-                task.cancel()
-            for task in [*pending, presence]:
-                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
-                    await task
-            # The moment they left is the last time they were seen.
-            await run_in_threadpool(self._mark_seen)
+            try:
+                await asyncio.wait({reader, forwarder}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                await stop_tasks([reader, forwarder, presence], WebSocketDisconnect)
+                # The moment they left is the last time they were seen.
+                await finish(run_in_threadpool(self._mark_seen))
 
     async def _presence(self) -> None:
         while True:

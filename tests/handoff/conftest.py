@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,12 +55,29 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def _open_connections(dbname: str) -> list[str]:
+    """What each connection still open to the database last did, to tell whose it is."""
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT state, backend_start, query FROM pg_stat_activity WHERE datname = %s",
+            (dbname,),
+        ).fetchall()
+    return [f"{state} since {start:%H:%M:%S.%f}: {query}" for state, start, query in rows]
+
+
 @pytest.fixture
 def postgres_url(pg_template: str) -> Iterator[str]:
     name = f"handoff_t_{uuid.uuid4().hex[:12]}"
     _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
     yield _pg_url(name)
+    # A connection still open here belongs to an engine nobody disposed. Dropping the
+    # database would cut it, and the garbage collector would later charge its warning
+    # to whichever test happens to run then; fail the test that left it instead.
+    deadline = time.monotonic() + 5.0
+    while (left := _open_connections(name)) and time.monotonic() < deadline:
+        time.sleep(0.05)
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert not left, "connections to the test database left open:\n" + "\n".join(left)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

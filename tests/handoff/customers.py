@@ -146,13 +146,6 @@ class Customer:
         assert welcome["type"] == "welcome", welcome
         return welcome
 
-    def hang_up(self) -> None:
-        """The browser goes away and the server is left to finish on its own, as under
-        uvicorn; ``close`` (TestClient's exit) would cancel the handler straight after
-        the disconnect and race what it does on the way out."""
-        assert self.ws is not None
-        self.ws.close(1000)
-
     def close(self) -> None:
         if self.ws is not None:
             self._context.__exit__(None, None, None)
