@@ -18,6 +18,7 @@ from handoff.broadcast.factory import make_broadcaster
 from handoff.core.config import Settings, get_settings
 from handoff.db.session import make_engine, make_sessionmaker
 from handoff.lifecycle import sweeper
+from handoff.notify import delivery
 from handoff.processing import runtime
 
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await sweeper.stop(app)
             await runtime.stop(app)
+            await delivery.finish_sending(app)
             await app.state.broadcaster.stop()
             engine.dispose()
 

@@ -126,3 +126,12 @@ def schedule_reply_emails(app: FastAPI, message_ids: list[int]) -> None:
         task = asyncio.create_task(_email_reply_logged(app, message_id))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
+
+
+async def finish_sending(app: FastAPI) -> None:
+    """Lets the e-mails in flight finish before the engine goes away (each is bounded by
+    the SMTP timeout): a shutdown would otherwise cut them off and leave their delivery
+    pending, and their last write would go through a disposed engine."""
+    tasks: set[asyncio.Task[None]] | None = getattr(app.state, "email_tasks", None)
+    if tasks:
+        await asyncio.gather(*list(tasks), return_exceptions=True)

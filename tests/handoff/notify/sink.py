@@ -3,6 +3,7 @@ e-mail leaves, reached over real SMTP."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,8 +21,10 @@ from tests.bot.servers import free_port
 class SmtpSink:
     port: int
     received: list[EmailMessage] = field(default_factory=list)
+    delay: float = 0.0  # a slow mail server: seconds before it accepts a message
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.original_content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.received.append(message)

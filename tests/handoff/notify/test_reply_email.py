@@ -15,7 +15,7 @@ from handoff.accounts.models import Account
 from handoff.agents import operations
 from handoff.conversations import store
 from handoff.db.session import session_scope
-from handoff.notify.delivery import email_reply
+from handoff.notify.delivery import email_reply, schedule_reply_emails
 from handoff.notify.models import EmailDelivery
 from tests.bot.servers import free_port
 from tests.handoff.accounts.staff import create_staff
@@ -103,6 +103,21 @@ async def test_reply_and_transcript_reach_a_customer_who_left(
         None,
     )
     assert delivery.message_id == message_id
+
+
+async def test_a_shutdown_lets_the_e_mail_in_flight_finish(
+    app: FastAPI, smtp_sink: SmtpSink
+) -> None:
+    conversation_id = waiting_conversation(app)
+    leave_email(app, conversation_id)
+    message_id = agent_replies(app, conversation_id)
+    smtp_sink.delay = 1.0
+    async with app.router.lifespan_context(app):
+        schedule_reply_emails(app, [message_id])  # as the agent's reply route does
+    # The service stopped while the mail server was still taking the message.
+    assert [m["To"] for m in smtp_sink.received] == ["klant@example.nl"]
+    [delivery] = deliveries(app)
+    assert (delivery.status, delivery.error) == ("sent", None)
 
 
 async def test_no_e_mail_while_the_customer_has_the_chat_open(
