@@ -90,6 +90,11 @@ def _rejected(answers: Sequence[BotAnswer]) -> bool:
     return rejects([a.response for a in answers])
 
 
+# The intent the bot answers with its farewell (bot/data/rules.yml), which closes the
+# conversation (processing/resolution.py).
+GOODBYE_INTENT = "goodbye"
+
+
 def _live_values(rules: RuleSetData) -> tuple[float, float, float, dict[str, float]]:
     thresholds = rules.thresholds
     # A human-only topic goes to a person from its own minimum up (explicit.human_only).
@@ -97,6 +102,8 @@ def _live_values(rules: RuleSetData) -> tuple[float, float, float, dict[str, flo
     # colleague ("cancel my subscription to ..." was cancel_contract 0.54, answered with
     # "a member of our team will take over" and nobody did). So it is an unsure turn.
     minimums = {i: thresholds.human_only_min_confidence for i in rules.human_only_intents}
+    # The bot's farewell closes the conversation as resolved: only when sure it is one.
+    minimums[GOODBYE_INTENT] = thresholds.goodbye_min_confidence
     return (
         thresholds.low_confidence,
         thresholds.ambiguity_margin,
@@ -106,8 +113,8 @@ def _live_values(rules: RuleSetData) -> tuple[float, float, float, dict[str, flo
 
 
 def judge(parse: ParseResult, rules: RuleSetData) -> Assessment:
-    """``assess`` with the rule set's live threshold, margin, minimum similarity and
-    human-only minimum."""
+    """``assess`` with the rule set's live threshold, margin, minimum similarity and the
+    human-only and goodbye minimums."""
     return assess(parse, *_live_values(rules))
 
 

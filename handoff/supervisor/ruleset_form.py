@@ -144,6 +144,13 @@ def _fields() -> list[FormField]:
             "Hoe zeker het taalmodel moet zijn van een onderwerp dat in de waardematrix "
             "'Medewerker' heeft, voordat het gesprek meteen naar een mens gaat.",
         ),
+        _share(
+            "thresholds.goodbye_min_confidence",
+            "Zekerheid bij afscheid",
+            "Hoe zeker het taalmodel moet zijn dat de klant afscheid neemt, voordat de "
+            "assistent het gesprek als opgelost afsluit. Daaronder vraagt de assistent het "
+            "anders te zeggen.",
+        ),
         _count(
             "thresholds.low_confidence_turns",
             "Aantallen",

@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from handoff.db.migrate import upgrade
+from tests.handoff.customers import close_connected
 
 PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://root@127.0.0.1:5432/postgres")
 
@@ -30,6 +31,13 @@ def _pg_url(dbname: str) -> str:
 def _pg_admin(sql: str) -> None:
     with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
         conn.execute(sql.encode())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """Before the fixtures stop their apps: a failed test's open sockets would hang them."""
+    close_connected()
+    yield
 
 
 @pytest.fixture(scope="session")

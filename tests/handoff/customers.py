@@ -109,6 +109,15 @@ def texts(messages: list[Message], author: str | None = None) -> list[str]:
 
 RECEIVE_TIMEOUT = 10.0
 
+# Sockets still open: a test that fails half-way leaves its customer connected, and the
+# app's shutdown would then wait for that socket for ever; conftest closes them first.
+_connected: list[Customer] = []
+
+
+def close_connected() -> None:
+    while _connected:
+        _connected[-1].close()
+
 
 async def _receive_within(ws: WebSocketTestSession, timeout: float) -> Any:
     try:
@@ -134,6 +143,7 @@ class Customer:
         context = self.client.websocket_connect("/ws/web", headers={"origin": ORIGIN})
         self.ws = context.__enter__()
         self._context = context
+        _connected.append(self)
         self.ws.send_json(
             {
                 "type": "hello",
@@ -147,9 +157,11 @@ class Customer:
         return welcome
 
     def close(self) -> None:
+        if self in _connected:
+            _connected.remove(self)
         if self.ws is not None:
-            self._context.__exit__(None, None, None)
             self.ws = None
+            self._context.__exit__(None, None, None)
 
     def receive(self, timeout: float = RECEIVE_TIMEOUT) -> dict[str, Any]:
         """The next frame; fails (instead of hanging the run) when none comes."""

@@ -297,6 +297,24 @@ def test_an_unsure_human_only_topic_is_asked_again_not_answered(
     assert promise not in bot
 
 
+def test_an_unsure_goodbye_does_not_close_the_conversation(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    # The farewell closes the conversation as resolved, which ends the way to a person:
+    # "pauze" read as goodbye 0.51 (under the 0.6 a goodbye needs) is asked again.
+    farewell = "Fijne dag nog!"
+    rasa.intents |= {"pauze": ("goodbye", 0.51), "dank je, doei": ("goodbye", 0.95)}
+    rasa.replies |= {"goodbye": [{"text": farewell, "response": "utter_goodbye"}]}
+    customer = _start(client)
+    assert _answered(customer, "pauze") == REPHRASE_ASK
+    assert _respond_intents(rasa) == ["nlu_fallback"]
+    assert conversation(client.app, customer.conversation_id).state == State.bot  # type: ignore[arg-type]
+    assert _answered(customer, "dank je, doei") == farewell
+    customer.close()
+    closed = conversation(client.app, customer.conversation_id)  # type: ignore[arg-type]
+    assert (closed.state, closed.outcome) == (State.closed, "resolved_by_bot")
+
+
 def test_with_the_minimum_similarity_off_a_confident_parse_is_answered(
     client: TestClient, rasa: FakeRasa
 ) -> None:
