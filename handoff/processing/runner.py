@@ -139,8 +139,13 @@ class ConversationRunner(Generic[Item]):
                     if item is None or not await self._handle(item):
                         break
         finally:
-            self._running.pop(conversation_id, None)
-            if self._release is not None:
-                await run_in_threadpool(self._release, conversation_id)
+            try:
+                if self._release is not None:
+                    await run_in_threadpool(self._release, conversation_id)
+            finally:
+                # Only now: stop() waits for the drains in _running, and the release is
+                # a database write that must not outlive the engine (a drain that left
+                # before its release once returned a connection to a disposed pool).
+                self._running.pop(conversation_id, None)
             if self._rescan_after_drain:
                 self._wake.set()
