@@ -5,10 +5,10 @@ scope, or unlike every training example of its intent, as ``signals.judge`` judg
 answers excluded: their validator judges them), when the bot answered it with its
 fallback however sure the NLU was (``BOT_FALLBACK_RESPONSES``, as the live low-confidence
 count judges), or when it restated an earlier need (``rephrase.rephrases``, the live
-signal's own grouping). Only turns the bot judged are looked at: those of every bot
-phase (up to the first handoff, and again after a person handed the conversation back),
-not what a person answered in between. As live, a restatement is of a need in the same
-bot phase.
+signal's own grouping; a form answer too, when it strayed from the form's question).
+Only turns the bot judged are looked at: those of every bot phase (up to the first
+handoff, and again after a person handed the conversation back), not what a person
+answered in between. As live, a restatement is of a need in the same bot phase.
 
 Turns are grouped greedily in log order with the rephrase signal's own ``similarity``
 and the rule set's ``rephrase_threshold``: a turn joins the group whose first members it
@@ -65,9 +65,12 @@ def failed_turns(history: History, rules: RuleSetData) -> list[FailedTurn]:
                     why = "bot_fallback"
             if why is None:
                 current = CurrentTurn(turn.text, turn.features, turn.form_answer)
-                if rephrases(rephrase_history(past, current), rules.thresholds.rephrase_threshold):
+                answers = turn.as_past().answers
+                turns = rephrase_history(past, current, rules, turn.nlu, answers)
+                if rephrases(turns, rules.thresholds.rephrase_threshold):
                     why = "rephrase"
-            if why is not None and states_a_need(turn.features):
+            # A restatement names the gap even where it answered a form (it strayed).
+            if why == "rephrase" or (why is not None and states_a_need(turn.features)):
                 failed.append(
                     FailedTurn(
                         history.conversation_id,

@@ -104,11 +104,23 @@ class RephraseTurn:
 
     features: TurnFeatures
     helped: bool = False
+    # A form answer that was no answer: the form turned it down and the NLU understood it
+    # no better (the caller's judgement). The customer said something other than what was
+    # asked, perhaps their need again: the live benchmark's "registreert de meterkast
+    # vermogen" started the meter-reading form by mistake, and the customer's restatement
+    # was asked for a customer number twice more. Such a turn may restate a need; it opens
+    # none, since two of them alike are two tries at one value ("klantnr 1234567" after
+    # "klantnummer 123456"), not a need stated again.
+    stray: bool = False
 
 
 def states_a_need(features: TurnFeatures) -> bool:
     """Form answers and yes/no replies restate nothing, whatever words they share."""
     return not (features.is_form_answer or features.is_yes_no) and bool(features.content_lemmas)
+
+
+def _may_restate(turn: RephraseTurn) -> bool:
+    return turn.stray and not turn.features.is_yes_no and bool(turn.features.content_lemmas)
 
 
 @dataclass
@@ -126,16 +138,19 @@ def _needs(turns: Sequence[RephraseTurn], threshold: float) -> tuple[list[_Need]
     latest: _Need | None = None
     for index, turn in enumerate(turns):
         latest = None
-        if not states_a_need(turn.features):
+        opens = states_a_need(turn.features)
+        if not (opens or _may_restate(turn)):
             continue
         scored = [(need.score(turn.features), need) for need in needs if need.open]
         best = max(scored, key=lambda pair: pair[0], default=None)
         if best is not None and best[0] >= threshold:
             latest = best[1]
             latest.turns.append(turn.features)
-        else:
+        elif opens:
             latest = _Need([turn.features])
             needs.append(latest)
+        else:
+            continue
         if turn.helped and index < len(turns) - 1:
             # A need the bot met is over: asking it again later is a new question.
             latest.open = False

@@ -3,8 +3,8 @@ at most one ``Decision`` out. Pure: the turn loads the rows and calls these.
 
 After parse, in this order: explicit request, human-only topic, frustration, low
 confidence, repeated rephrasing. After respond: bot failure, a form rejecting answer after
-answer, low confidence again (the bot's own "I did not understand" is a failed turn too),
-then the bot repeating itself.
+answer or an answer that restated the need instead (rephrasing), low confidence again (the
+bot's own "I did not understand" is a failed turn too), then the bot repeating itself.
 
 The conversation so far is the current bot phase: the customer turns since the
 conversation last came back to the bot (or since it started), each with what the service
@@ -15,7 +15,8 @@ Two judgements are the caller's, kept simple here:
 
 - A *form answer* is a turn that arrived while a form was active, i.e. the previous turn's
   respond result had an ``active_form``. Its NLU does not count for low confidence (the
-  form's validator judges it) and it restates no need.
+  form's validator judges it) and it restates no need, unless it *strayed*: the form
+  turned it down and the NLU did not understand it either.
 - A turn was *helped* when its answer submitted a form, or the customer's next turn
   thanked the bot (NLU intent ``thanks``). A need that was helped is closed for rephrasing.
 """
@@ -151,13 +152,32 @@ def _thanked(turn: PastTurn) -> bool:
     )
 
 
-def rephrase_history(past: Sequence[PastTurn], current: CurrentTurn) -> list[RephraseTurn]:
+def _stray(
+    form_answer: bool, nlu: ParseResult | None, answers: Sequence[BotAnswer], rules: RuleSetData
+) -> bool:
+    """A form answer the form turned down and the NLU did not understand either."""
+    return form_answer and _rejected(answers) and nlu is not None and judge(nlu, rules).failed
+
+
+def rephrase_history(
+    past: Sequence[PastTurn],
+    current: CurrentTurn,
+    rules: RuleSetData,
+    parse: ParseResult | None = None,
+    answers: Sequence[BotAnswer] = (),
+) -> list[RephraseTurn]:
+    """Customer turns, oldest first, as the rephrase check sees them; the current turn's
+    ``parse`` and the bot's ``answers`` to it, once it answered, tell whether it strayed."""
     turns: list[RephraseTurn] = []
     for index, turn in enumerate(past):
         following = past[index + 1] if index + 1 < len(past) else None
         helped = turn.submitted or (following is not None and _thanked(following))
-        turns.append(RephraseTurn(_as_form_answer(turn.features, turn.form_answer), helped))
-    turns.append(RephraseTurn(_as_form_answer(current.features, current.form_answer)))
+        features = _as_form_answer(turn.features, turn.form_answer)
+        stray = _stray(turn.form_answer, turn.nlu, turn.answers, rules)
+        turns.append(RephraseTurn(features, helped, stray))
+    features = _as_form_answer(current.features, current.form_answer)
+    stray = _stray(current.form_answer, parse, answers, rules)
+    turns.append(RephraseTurn(features, stray=stray))
     return turns
 
 
@@ -183,8 +203,12 @@ def after_parse(
     )
     if decision is not None:
         return decision
+    return _rephrased(rephrase_history(past, current, rules), rules)
+
+
+def _rephrased(turns: Sequence[RephraseTurn], rules: RuleSetData) -> Decision | None:
     return repeated_rephrasing(
-        rephrase_history(past, current),
+        turns,
         threshold=rules.thresholds.rephrase_threshold,
         required=rules.thresholds.rephrase_count,
     )
@@ -206,8 +230,9 @@ def after_respond(
     rules: RuleSetData,
 ) -> Decision | None:
     """The decision after the bot answered ``parse`` (as Rasa gave it, before any
-    rewrite): it failed, its form turned down one answer too many, it said it did not
-    understand once too often, or it is repeating itself."""
+    rewrite): it failed, its form turned down one answer too many or an answer that
+    restated the need, it said it did not understand once too often, or it is repeating
+    itself."""
     decision = failure.bot_failure(result)
     if decision is not None:
         return decision
@@ -216,6 +241,11 @@ def after_respond(
         form_turns = [FormTurn(t.text, t.form_answer, _rejected(t.answers)) for t in past]
         form_turns.append(FormTurn(current.text, True, True))
         decision = form_rejections(form_turns, rules.thresholds.form_rejections)
+        if decision is not None:
+            return decision
+        # Known only now that the form turned it down: a customer who restates their
+        # need instead of answering is telling the bot it started the wrong form.
+        decision = _rephrased(rephrase_history(past, current, rules, parse, answers), rules)
         if decision is not None:
             return decision
     if _fell_back(answers):

@@ -170,7 +170,8 @@ def _fields() -> list[FormField]:
             "Aantallen",
             "Herformuleringen",
             "Bij de hoeveelste keer dat de klant dezelfde vraag anders stelt, gaat het "
-            "gesprek naar een medewerker.",
+            "gesprek naar een medewerker. Ook als de klant in een formulier zijn vraag "
+            "herhaalt in plaats van te antwoorden.",
         ),
         _count(
             "thresholds.frustration_strong",

@@ -18,6 +18,7 @@ ASK = ("Sorry, dat begreep ik niet. Kun je het anders zeggen?", "utter_ask_rephr
 BILL = ("Op je jaarafrekening zie je je verbruik.", "utter_explain_bill")
 DEFAULT = ("Sorry, daar kan ik je niet mee helpen.", "utter_default")
 METER = ("Wat is je klantnummer?", "utter_ask_customer_number")
+INVALID = ("Dat lijkt geen klantnummer.", "utter_invalid_customer_number")
 DAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
@@ -59,6 +60,30 @@ SCRIPTS = [
         [_t("Mag de verwarming op 19?", "inform", 0.9, 0, answers=[DEFAULT])],
         outcome=Outcome.expired,
     ),
+    # A misread that started a form, the question restated where the form asked: the
+    # first turn was understood, the restatement is the gap.
+    Script(
+        DAY + timedelta(hours=5),
+        [
+            _t(
+                "registreert de meterkast vermogen",
+                "submit_meter_reading",
+                0.66,
+                0,
+                answers=[METER],
+                active_form="meter_reading_form",
+            ),
+            _t(
+                "wordt er door de meterkast power geregistreerd",
+                "inform",
+                0.3,
+                30,
+                answers=[INVALID, METER],
+                active_form="meter_reading_form",
+            ),
+        ],
+        handoff=ScriptHandoff(Reason.rephrase, "herformuleerde 1×"),
+    ),
     # Understood: no gap.
     Script(
         DAY + timedelta(hours=3),
@@ -79,7 +104,7 @@ def test_failed_turns_grouped_by_what_was_asked(session: Session) -> None:
 
     groups = knowledge_gaps(histories, DEFAULT_RULESET)
 
-    assert [g.size for g in groups] == [3, 1, 1, 1]
+    assert [g.size for g in groups] == [3, 1, 1, 1, 1]
     stroom = groups[0]
     assert stroom.examples == [
         "wat kost mijn stroom per maand",
@@ -94,5 +119,6 @@ def test_failed_turns_grouped_by_what_was_asked(session: Session) -> None:
     assert [(g.examples, g.why, g.reached_person) for g in groups[1:]] == [
         (["Mag de verwarming op 19?"], {"bot_fallback": 1}, 0),
         (["asdf qwer"], {"low_confidence": 1}, 1),
+        (["wordt er door de meterkast power geregistreerd"], {"rephrase": 1}, 1),
         (["zxcv uiop"], {"out_of_scope": 1}, 1),
     ]

@@ -14,9 +14,11 @@ from handoff.escalation.rephrase import (
 )
 
 
-def said(text: str, *, form: bool = False, helped: bool = False, en: bool = False) -> RephraseTurn:
-    features = turn_features(text, language="en" if en else "nl", is_form_answer=form)
-    return RephraseTurn(features, helped=helped)
+def said(
+    text: str, *, form: bool = False, helped: bool = False, en: bool = False, stray: bool = False
+) -> RephraseTurn:
+    features = turn_features(text, language="en" if en else "nl", is_form_answer=form or stray)
+    return RephraseTurn(features, helped=helped, stray=stray)
 
 
 def sim(a: str, b: str, language: TurnLanguage = "nl") -> float:
@@ -127,6 +129,43 @@ def test_a_form_answer_is_not_a_rephrase() -> None:
         said("Ik wil mijn meterstand doorgeven"),
         said("meterstand 12345", form=True),
         said("mijn meterstand is 12345", form=True),
+    ]
+    assert repeated_rephrasing(conversation, required=1) is None
+
+
+def test_a_stray_form_answer_that_restates_the_need_is_a_rephrase() -> None:
+    # The live benchmark's customer: the first sentence started the meter-reading form,
+    # the second, asked for a customer number, said the same thing again.
+    conversation = [
+        said("registreert de meterkast vermogen"),
+        said("wordt er door de meterkast power geregistreerd", stray=True),
+    ]
+    decision = repeated_rephrasing(conversation, required=1)
+    assert decision is not None
+    assert decision.evidence == (
+        "herformuleerde 1×: 'wordt er door de meterkast power geregistreerd' "
+        "(eerste vraag: 'registreert de meterkast vermogen')"
+    )
+    # Answering the form's question it would be a form answer like any other.
+    answered = [conversation[0], said("wordt er door de meterkast power geregistreerd", form=True)]
+    assert repeated_rephrasing(answered, required=1) is None
+
+
+def test_stray_answers_open_no_need() -> None:
+    # Two tries at one value resemble each other; they restate no need of the customer's.
+    conversation = [
+        said("Ik wil mijn meterstand doorgeven"),
+        said("klantnummer 123456", stray=True),
+        said("klantnummer 1234567", stray=True),
+    ]
+    assert rephrases(conversation) == []
+    assert repeated_rephrasing(conversation, required=1) is None
+
+
+def test_a_stray_answer_on_another_topic_is_not_a_rephrase() -> None:
+    conversation = [
+        said("is there a way to change your houses address", en=True),
+        said("what's it like to have parents who actually love you", en=True, stray=True),
     ]
     assert repeated_rephrasing(conversation, required=1) is None
 

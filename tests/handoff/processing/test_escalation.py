@@ -395,6 +395,48 @@ def test_a_form_that_turns_down_answer_after_answer_hands_over(
     assert handoff.evidence["text"] == "2 antwoorden afgewezen door het formulier: '12', '34'"
 
 
+def test_a_form_answer_that_restates_the_need_hands_over_for_rephrase(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    # The live benchmark's customer: a question about the meter box read as a meter
+    # reading, then the same question again where the form asked for a customer number.
+    ask, invalid = _meter_form(rasa)
+    first = "registreert de meterkast vermogen"
+    again = "wordt er door de meterkast power geregistreerd"
+    rasa.intents |= {first: ("submit_meter_reading", 0.66), again: ("inform", 0.3)}
+    customer = _start(client)
+    assert _answered(customer, first) == ask["text"]
+    customer.say(again)
+    assert [r["text"] for r in customer.messages_from("bot", count=2)] == [
+        invalid["text"],
+        ask["text"],
+    ]
+    told = customer.receive_until(lambda f: f["type"] == "message" and f["author"] == "system")
+    customer.close()
+    assert told["text"].startswith(HANDOFF_TEXT)
+    [handoff] = handoffs_of(client.app, customer.conversation_id)  # type: ignore[arg-type]
+    assert handoff.reason == "rephrase"
+    assert handoff.evidence["text"] == f"herformuleerde 1×: '{again}' (eerste vraag: '{first}')"
+    assert conversation(client.app, customer.conversation_id).state == State.waiting  # type: ignore[arg-type]
+
+
+def test_a_turned_down_answer_on_another_topic_is_one_rejection(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    ask, invalid = _meter_form(rasa)
+    rasa.intents |= {"wat kost stroom per kwh": ("inform", 0.3)}
+    customer = _start(client)
+    customer.say("meterstand doorgeven")
+    customer.messages_from("bot")
+    customer.say("wat kost stroom per kwh")
+    assert [r["text"] for r in customer.messages_from("bot", count=2)] == [
+        invalid["text"],
+        ask["text"],
+    ]
+    customer.close()
+    assert handoffs_of(client.app, customer.conversation_id) == []  # type: ignore[arg-type]
+
+
 def test_below_the_live_threshold_the_bot_is_told_nlu_fallback(
     client: TestClient, rasa: FakeRasa
 ) -> None:
