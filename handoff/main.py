@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from handoff.api import denied_handshakes
 from handoff.api.headers import SecurityHeaders
 from handoff.api.main import api_router
 from handoff.api.pages import install_page_handlers
@@ -24,6 +25,7 @@ from handoff.processing import runtime
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    denied_handshakes.install()
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 
 from handoff.accounts.models import Account, Role, StaffSession
 from handoff.accounts.sessions import csrf_matches, find_valid_session
+from handoff.api import denied_handshakes
 from handoff.core.config import Settings
 from handoff.db.session import session_scope
 
@@ -109,6 +110,7 @@ async def _deny(websocket: WebSocket, status_code: int, detail: str) -> None:
     # code before accepting (the browser sees a failed handshake either way).
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
         await websocket.send_denial_response(JSONResponse({"detail": detail}, status_code))
+        denied_handshakes.mark_refused()
     else:
         await websocket.close(code=4000 + status_code, reason=detail)
 
