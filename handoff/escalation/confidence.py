@@ -33,8 +33,6 @@ _EPSILON = 1e-9
 # verwarming op 19?" is `inform` 0.9 outside any form). Either is a failed turn.
 BOT_FALLBACK_RESPONSES = frozenset({"utter_ask_rephrase", "utter_default"})
 
-DEFAULT_FAILED_TURNS = 2
-
 
 class Verdict(enum.StrEnum):
     understood = "understood"
@@ -201,9 +199,7 @@ def failed_run(history: Sequence[ConfidenceTurn]) -> list[ConfidenceTurn]:
     return run
 
 
-def count_failed_turns(
-    history: Sequence[ConfidenceTurn], required: int = DEFAULT_FAILED_TURNS
-) -> Decision | None:
+def count_failed_turns(history: Sequence[ConfidenceTurn], required: int) -> Decision | None:
     """``low_confidence`` once ``required`` consecutive customer turns failed."""
     run = failed_run(history)
     if len(run) < required:

@@ -20,7 +20,6 @@ from handoff.escalation.evidence import quotes
 # The actions' convention: a validator that turns an answer down says why with an
 # `utter_invalid_<slot>[_<why>]` response, then the form asks again.
 REJECTION_PREFIX = "utter_invalid_"
-DEFAULT_REJECTIONS = 2
 
 
 @dataclass(frozen=True)
@@ -46,9 +45,7 @@ def rejected_since_form_began(turns: Sequence[FormTurn]) -> list[FormTurn]:
     return rejected
 
 
-def form_rejections(
-    turns: Sequence[FormTurn], required: int = DEFAULT_REJECTIONS
-) -> Decision | None:
+def form_rejections(turns: Sequence[FormTurn], required: int) -> Decision | None:
     """``low_confidence`` once the form turned ``required`` answers down."""
     rejected = rejected_since_form_began(turns)
     if len(rejected) < required:

@@ -48,7 +48,6 @@ from handoff.escalation.evidence import quote, quotes
 from handoff.escalation.features import TurnFeatures, embedding_vector
 
 DEFAULT_THRESHOLD = 0.45
-DEFAULT_REPHRASES = 2
 LEMMA_WEIGHT = 0.5  # within the lexical view: lemma overlap vs character 3-grams
 ENCODER_WEIGHT = 0.5  # the semantic view's share of the similarity
 
@@ -171,7 +170,7 @@ def repeated_rephrasing(
     turns: Sequence[RephraseTurn],
     *,
     threshold: float = DEFAULT_THRESHOLD,
-    required: int = DEFAULT_REPHRASES,
+    required: int,
 ) -> Decision | None:
     """``rephrase`` when the last turn is the ``required``-th restatement of one need."""
     need = rephrases(turns, threshold)

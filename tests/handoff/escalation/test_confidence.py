@@ -210,7 +210,7 @@ def test_two_failed_turns_in_a_row_hand_over() -> None:
         turn("sdfkjh", ("explain_bill", 0.2)),
         turn("wat is de hoofdstad van Peru", ("out_of_scope", 0.9)),
     ]
-    decision = count_failed_turns(history)
+    decision = count_failed_turns(history, required=2)
     assert decision is not None
     assert decision.reason is Reason.low_confidence
     assert decision.evidence == (
@@ -220,7 +220,7 @@ def test_two_failed_turns_in_a_row_hand_over() -> None:
 
 
 def test_one_failed_turn_is_not_enough() -> None:
-    assert count_failed_turns([turn("sdfkjh", ("explain_bill", 0.2))]) is None
+    assert count_failed_turns([turn("sdfkjh", ("explain_bill", 0.2))], required=2) is None
 
 
 def test_a_successful_turn_resets_the_count() -> None:
@@ -229,7 +229,7 @@ def test_a_successful_turn_resets_the_count() -> None:
         turn("mijn jaarafrekening", ("explain_bill", 0.9)),
         turn("qwerty", ("moving_house", 0.1)),
     ]
-    assert count_failed_turns(history) is None
+    assert count_failed_turns(history, required=2) is None
 
 
 def test_a_form_answer_resets_the_count() -> None:
@@ -238,7 +238,7 @@ def test_a_form_answer_resets_the_count() -> None:
         turn("12345", ("inform", 0.3), form=True),
         turn("qwerty", ("moving_house", 0.1)),
     ]
-    assert count_failed_turns(history) is None
+    assert count_failed_turns(history, required=2) is None
 
 
 def test_a_confident_turn_the_bot_answered_with_its_fallback_counts_as_failed() -> None:
@@ -248,7 +248,7 @@ def test_a_confident_turn_the_bot_answered_with_its_fallback_counts_as_failed() 
         turn("Mag de verwarming op 19?", ("inform", 0.68), fell_back=True),
         turn("zet naar 19 graden", ("inform", 0.9), fell_back=True),
     ]
-    decision = count_failed_turns(history)
+    decision = count_failed_turns(history, required=2)
     assert decision is not None and decision.reason is Reason.low_confidence
     assert decision.details["verdicts"] == ["bot_fallback", "bot_fallback"]
     assert decision.details["confidences"] == [0.68, 0.9]
@@ -273,7 +273,7 @@ def test_an_unresolved_disambiguation_counts_as_failed() -> None:
         turn("rekening", ("explain_bill", 0.6), ("change_instalment", 0.58)),
         turn("weet ik veel", ("deny", 0.3)),
     ]
-    decision = count_failed_turns(history)
+    decision = count_failed_turns(history, required=2)
     assert decision is not None
     assert decision.evidence == (
         "2 beurten achter elkaar niet begrepen: 'rekening', 'weet ik veel'"
@@ -287,11 +287,11 @@ def test_a_chosen_candidate_resolves_the_disambiguation() -> None:
         turn("/explain_bill", ("explain_bill", 1.0)),
     ]
     assert failed_run(history) == []
-    assert count_failed_turns(history) is None
+    assert count_failed_turns(history, required=2) is None
 
 
 def test_a_disambiguation_still_waiting_for_the_choice_neither_counts_nor_resets() -> None:
     failed = turn("sdfkjh", ("explain_bill", 0.2))
     offered = turn("rekening", ("explain_bill", 0.6), ("change_instalment", 0.58))
     assert failed_run([failed, offered]) == [failed]
-    assert count_failed_turns([failed, offered]) is None
+    assert count_failed_turns([failed, offered], required=2) is None

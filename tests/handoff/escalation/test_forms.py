@@ -27,7 +27,7 @@ def test_two_rejected_answers_since_the_form_began_hand_over() -> None:
         answer("weet ik niet", rejected=True),
         answer("hoe bedoel je", rejected=True),
     ]
-    decision = form_rejections(turns)
+    decision = form_rejections(turns, required=2)
     assert decision is not None and decision.reason is Reason.low_confidence
     assert decision.evidence == (
         "2 antwoorden afgewezen door het formulier: 'weet ik niet', 'hoe bedoel je'"
@@ -44,12 +44,12 @@ def test_rejections_need_not_be_in_a_row() -> None:
         answer("is er een storing", rejected=False),
         answer("is er in de meterkast stroom", rejected=True),
     ]
-    assert form_rejections(turns) is not None
+    assert form_rejections(turns, required=2) is not None
 
 
 def test_one_typo_is_not_enough() -> None:
     turns = [asked("meterstand doorgeven"), answer("1234", rejected=True), answer("12345", False)]
-    assert form_rejections(turns) is None
+    assert form_rejections(turns, required=2) is None
 
 
 def test_rejections_of_an_earlier_form_do_not_count() -> None:
@@ -59,7 +59,7 @@ def test_rejections_of_an_earlier_form_do_not_count() -> None:
         asked("ik ga verhuizen"),  # a new need, outside the form
         answer("morgen", rejected=True),
     ]
-    assert form_rejections(turns) is None
+    assert form_rejections(turns, required=2) is None
 
 
 def test_the_count_is_configurable() -> None:

@@ -78,7 +78,7 @@ def test_second_rephrase_of_a_failed_need_hands_over() -> None:
         said("hoe geef ik de meterstand door?"),
         said("meterstand!!"),
     ]
-    decision = repeated_rephrasing(conversation)
+    decision = repeated_rephrasing(conversation, required=2)
     assert decision is not None
     assert decision.reason is Reason.rephrase
     assert decision.evidence == (
@@ -90,7 +90,7 @@ def test_second_rephrase_of_a_failed_need_hands_over() -> None:
 
 def test_first_rephrase_is_not_yet_enough() -> None:
     conversation = [said("Ik wil mijn meterstanden doorgeven"), said("meterstand doorgeven")]
-    assert repeated_rephrasing(conversation) is None
+    assert repeated_rephrasing(conversation, required=2) is None
     assert [t.text for t in rephrases(conversation)] == [
         "Ik wil mijn meterstanden doorgeven",
         "meterstand doorgeven",
@@ -110,7 +110,7 @@ def test_compared_with_the_anchor_not_the_previous_line() -> None:
         said("ja"),
         said("waarom klopt mijn factuur niet"),
     ]
-    decision = repeated_rephrasing(conversation)
+    decision = repeated_rephrasing(conversation, required=2)
     assert decision is not None
     assert decision.evidence == (
         "herformuleerde 2×: 'de factuur klopt niet', 'waarom klopt mijn factuur niet' "
@@ -188,7 +188,7 @@ def test_a_need_the_bot_met_is_over() -> None:
     ]
     # The first need was served: the later two are a new need and one restatement of it.
     assert len(rephrases(conversation)) == 2
-    assert repeated_rephrasing(conversation) is None
+    assert repeated_rephrasing(conversation, required=2) is None
 
 
 def test_the_current_turn_has_no_outcome_yet() -> None:
@@ -197,7 +197,7 @@ def test_the_current_turn_has_no_outcome_yet() -> None:
         said("meterstand doorgeven"),
         said("meterstand", helped=True),
     ]
-    assert repeated_rephrasing(conversation) is not None
+    assert repeated_rephrasing(conversation, required=2) is not None
 
 
 def test_english_conversation() -> None:
@@ -206,7 +206,7 @@ def test_english_conversation() -> None:
         said("meter reading please", en=True),
         said("how do I give my meter readings", en=True),
     ]
-    decision = repeated_rephrasing(conversation)
+    decision = repeated_rephrasing(conversation, required=2)
     assert decision is not None
     assert decision.evidence.startswith("herformuleerde 2×: 'meter reading please', ")
 
