@@ -75,6 +75,12 @@ def _answered(customer: Customer, text: str) -> str:
     return str(reply["text"])
 
 
+def _answered_twice(customer: Customer, text: str) -> list[str]:
+    """The bot's two messages to ``text``: a form's rejection and its question again."""
+    customer.say(text)
+    return [str(r["text"]) for r in customer.messages_from("bot", count=2)]
+
+
 def _handed_over(customer: Customer, text: str) -> str:
     customer.say(text)
     told = customer.receive_until(lambda f: f["type"] == "message" and f["author"] == "system")
@@ -357,9 +363,7 @@ def test_form_answers_are_judged_by_the_form_not_by_the_signals(
     customer.say("meterstand doorgeven")
     customer.messages_from("bot")
     for answer in ("12", "34"):
-        customer.say(answer)
-        replies = customer.messages_from("bot", count=2)
-        assert [r["text"] for r in replies] == [invalid["text"], ask["text"]]
+        assert _answered_twice(customer, answer) == [invalid["text"], ask["text"]]
     customer.close()
     # Two poorly parsed answers and the same re-ask twice: no low confidence, no bot loop
     # (and, with 3 rejections allowed here, not yet a form stuck).
@@ -378,11 +382,7 @@ def test_a_form_that_turns_down_answer_after_answer_hands_over(
     customer = _start(client)
     customer.say("meterstand doorgeven")
     customer.messages_from("bot")
-    customer.say("12")
-    assert [r["text"] for r in customer.messages_from("bot", count=2)] == [
-        invalid["text"],
-        ask["text"],
-    ]
+    assert _answered_twice(customer, "12") == [invalid["text"], ask["text"]]
     # The second rejection (the shipped count): the customer still sees the form's answer,
     # then that a person takes over, instead of being asked for the number for ever.
     customer.say("34")
@@ -406,11 +406,7 @@ def test_a_form_answer_that_restates_the_need_hands_over_for_rephrase(
     rasa.intents |= {first: ("submit_meter_reading", 0.66), again: ("inform", 0.3)}
     customer = _start(client)
     assert _answered(customer, first) == ask["text"]
-    customer.say(again)
-    assert [r["text"] for r in customer.messages_from("bot", count=2)] == [
-        invalid["text"],
-        ask["text"],
-    ]
+    assert _answered_twice(customer, again) == [invalid["text"], ask["text"]]
     told = customer.receive_until(lambda f: f["type"] == "message" and f["author"] == "system")
     customer.close()
     assert told["text"].startswith(HANDOFF_TEXT)
@@ -428,11 +424,7 @@ def test_a_turned_down_answer_on_another_topic_is_one_rejection(
     customer = _start(client)
     customer.say("meterstand doorgeven")
     customer.messages_from("bot")
-    customer.say("wat kost stroom per kwh")
-    assert [r["text"] for r in customer.messages_from("bot", count=2)] == [
-        invalid["text"],
-        ask["text"],
-    ]
+    assert _answered_twice(customer, "wat kost stroom per kwh") == [invalid["text"], ask["text"]]
     customer.close()
     assert handoffs_of(client.app, customer.conversation_id) == []  # type: ignore[arg-type]
 
