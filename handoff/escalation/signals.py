@@ -16,7 +16,7 @@ Two judgements are the caller's, kept simple here:
 - A *form answer* is a turn that arrived while a form was active, i.e. the previous turn's
   respond result had an ``active_form``. Its NLU does not count for low confidence (the
   form's validator judges it) and it restates no need, unless it *strayed*: the form
-  turned it down and the NLU did not understand it either.
+  turned it down and the NLU was unsure of it or found it off-topic.
 - A turn was *helped* when its answer submitted a form, or the customer's next turn
   thanked the bot (NLU intent ``thanks``). A need that was helped is closed for rephrasing.
 """
@@ -31,6 +31,7 @@ from handoff.escalation.confidence import (
     BOT_FALLBACK_RESPONSES,
     Assessment,
     ConfidenceTurn,
+    Verdict,
     assess,
     count_failed_turns,
     rewrite_parse,
@@ -152,11 +153,23 @@ def _thanked(turn: PastTurn) -> bool:
     )
 
 
+# What makes a turned-down form answer no answer at all. Not `unfamiliar`: a value is
+# unlike every training sentence by nature ("de meterstand is 12345,6" is `inform` 0.78,
+# its nearest example at 0.49), and a customer who mistyped it shares the form's topic
+# words with the need that started it.
+_NOT_AN_ANSWER = frozenset({Verdict.low_confidence, Verdict.out_of_scope})
+
+
 def _stray(
     form_answer: bool, nlu: ParseResult | None, answers: Sequence[BotAnswer], rules: RuleSetData
 ) -> bool:
-    """A form answer the form turned down and the NLU did not understand either."""
-    return form_answer and _rejected(answers) and nlu is not None and judge(nlu, rules).failed
+    """A form answer the form turned down and the NLU was unsure of or found off-topic."""
+    return (
+        form_answer
+        and _rejected(answers)
+        and nlu is not None
+        and judge(nlu, rules).verdict in _NOT_AN_ANSWER
+    )
 
 
 def rephrase_history(

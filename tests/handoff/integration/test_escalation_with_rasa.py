@@ -118,17 +118,15 @@ def test_a_customer_stuck_in_a_form_reaches_a_person_at_the_second_rejected_answ
 def test_restating_the_need_where_a_form_asks_hands_over_as_rephrase(
     postgres_url: str, rasa: RealRasa
 ) -> None:
-    with service(postgres_url, rasa) as client:
-        # Only a training sentence itself is familiar enough here: the first turn (one of
-        # them) starts the form, and the restatement, which is none, is not understood.
-        publish_thresholds(client, example_similarity=0.99)
-        with AppCustomer(client) as customer:
-            first = customer.answer_to("ik wil mijn meterstand doorgeven")
-            assert ASKS_CUSTOMER_NUMBER in first["text"]
-            customer.say("hoe kan ik nou mijn meterstand doorgeven")
-            # The form's own answer first, then a person instead of the question again.
-            customer.message_from("bot", match=lambda f: f["text"].startswith(NOT_A_NUMBER))
-            told = customer.message_from("system")
+    with service(postgres_url, rasa) as client, AppCustomer(client) as customer:
+        first = customer.answer_to("ik wil mijn meterstand doorgeven")
+        assert ASKS_CUSTOMER_NUMBER in first["text"]
+        # From now on no parse is sure enough: the restatement is not understood.
+        publish_thresholds(client, low_confidence=0.999)
+        customer.say("hoe kan ik nou mijn meterstand doorgeven")
+        # The form's own answer first, then a person instead of the question again.
+        customer.message_from("bot", match=lambda f: f["text"].startswith(NOT_A_NUMBER))
+        told = customer.message_from("system")
     assert told["text"].startswith(HANDOFF_TEXT)
     [handoff] = handoffs_of(customer.app, customer.conversation_id)
     assert handoff.reason == "rephrase"

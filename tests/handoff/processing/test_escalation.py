@@ -416,6 +416,22 @@ def test_a_form_answer_that_restates_the_need_hands_over_for_rephrase(
     assert conversation(client.app, customer.conversation_id).state == State.waiting  # type: ignore[arg-type]
 
 
+def test_a_mistyped_value_is_a_rejection_however_unlike_the_training_sentences(
+    client: TestClient, rasa: FakeRasa
+) -> None:
+    # It shares the form's topic word with the need that started it, and a value is unlike
+    # every training sentence by nature: still an answer (the NLU is sure it is `inform`).
+    ask, invalid = _meter_form(rasa)
+    typo = "de meterstand is 12345,6"
+    rasa.intents |= {typo: ("inform", 0.78)}
+    rasa.nearest |= {typo: {"intent": "inform", "similarity": 0.49}}
+    customer = _start(client)
+    assert _answered(customer, "meterstand doorgeven") == ask["text"]
+    assert _answered_twice(customer, typo) == [invalid["text"], ask["text"]]
+    customer.close()
+    assert handoffs_of(client.app, customer.conversation_id) == []  # type: ignore[arg-type]
+
+
 def test_a_turned_down_answer_on_another_topic_is_one_rejection(
     client: TestClient, rasa: FakeRasa
 ) -> None:
