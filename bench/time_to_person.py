@@ -16,7 +16,11 @@ Customers:
   intents): the customer states the need and, until the bot understands it, rephrases
   with the other held-out sentences of that intent and language. A handoff before the bot
   understood is counted; so is one *after* a correct parse of that very turn (needless:
-  the bot had it).
+  the bot had it);
+- **chatter** (the held-out small talk and off-topic questions: greetings, thanks,
+  goodbyes, "are you a bot", out of scope): one message each. Any handoff is at
+  that first message: an agent for a customer who only said hello or asked something
+  nobody here serves (with the shipped 2 failed turns, none should).
 
 Any intent CSV ``text,label`` runs as more customers: ``--uncovered FILE`` (rows of one
 label are one customer's turns in order; ``oos`` rows are chunked) or ``--covered FILE``.
@@ -83,12 +87,18 @@ COVERED_INTENTS = (
     "moving_house",
     "report_outage",
 )
+# Messages that are no need at all, the bot's or a person's: small talk and off-topic
+# questions. Each is a customer of one message, to count how many would send someone to an
+# agent at once (what `low_confidence_turns` 1 would cost: "wat is de hoofdstad van
+# Frankrijk" is out of scope, hence a failed turn). Not yes/no: on its own, without a
+# question before it, "ja hoor" has nothing to answer.
+CHATTER_INTENTS = ("greet", "goodbye", "thanks", "bot_challenge", "out_of_scope")
 HELDOUT_DUTCH_PER_INTENT = 8  # the held-out file: 8 Dutch, then 4 English per intent
 
 
 @dataclass(frozen=True)
 class Customer:
-    kind: str  # "uncovered" or "covered"
+    kind: str  # "uncovered", "covered" or "chatter"
     source: str
     language: TurnLanguage
     turns: tuple[str, ...]
@@ -159,35 +169,48 @@ def clinc_customers(data_dir: Path, max_turns: int, rng: random.Random) -> list[
     return chunked_oos(oos, "CLINC150 oos_test", "en", max_turns)
 
 
-def heldout_customers(path: Path, max_turns: int) -> list[Customer]:
-    """Per covered intent and language, every held-out sentence opens one conversation,
-    the others of that intent and language follow (rotated) as rephrasings."""
+def heldout_sentences(
+    path: Path, intents: Sequence[str]
+) -> Iterable[tuple[str, TurnLanguage, list[str]]]:
+    """The held-out sentences of each of ``intents``, per language."""
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    customers = []
     for block in doc["nlu"]:
         intent = block.get("intent")
-        if intent not in COVERED_INTENTS:
+        if intent not in intents:
             continue
         examples = [
             line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")
         ]
-        languages: list[tuple[TurnLanguage, list[str]]] = [
-            ("nl", examples[:HELDOUT_DUTCH_PER_INTENT]),
-            ("en", examples[HELDOUT_DUTCH_PER_INTENT:]),
-        ]
-        for language, sentences in languages:
-            for start in range(len(sentences)):
-                rotated = sentences[start:] + sentences[:start]
-                customers.append(
-                    Customer(
-                        "covered",
-                        "held-out covered needs",
-                        language,
-                        tuple(rotated[:max_turns]),
-                        intent,
-                    )
+        yield intent, "nl", examples[:HELDOUT_DUTCH_PER_INTENT]
+        yield intent, "en", examples[HELDOUT_DUTCH_PER_INTENT:]
+
+
+def heldout_customers(path: Path, max_turns: int) -> list[Customer]:
+    """Per covered intent and language, every held-out sentence opens one conversation,
+    the others of that intent and language follow (rotated) as rephrasings."""
+    customers = []
+    for intent, language, sentences in heldout_sentences(path, COVERED_INTENTS):
+        for start in range(len(sentences)):
+            rotated = sentences[start:] + sentences[:start]
+            customers.append(
+                Customer(
+                    "covered",
+                    "held-out covered needs",
+                    language,
+                    tuple(rotated[:max_turns]),
+                    intent,
                 )
+            )
     return customers
+
+
+def heldout_chatter(path: Path) -> list[Customer]:
+    """Every held-out small-talk and off-topic sentence, one customer of one message."""
+    return [
+        Customer("chatter", "held-out small talk and off-topic", language, (text,), intent)
+        for intent, language, sentences in heldout_sentences(path, CHATTER_INTENTS)
+        for text in sentences
+    ]
 
 
 def csv_customers(path: Path, kind: str, max_turns: int) -> list[Customer]:
@@ -557,6 +580,7 @@ def main(argv: list[str]) -> int:
         sources.append(clinc_customers(args.data_dir, args.max_turns, rng))
     sources += [csv_customers(p, "uncovered", args.max_turns) for p in args.uncovered]
     sources.append(heldout_customers(args.heldout, args.max_turns))
+    sources.append(heldout_chatter(args.heldout))
     sources += [csv_customers(p, "covered", args.max_turns) for p in args.covered]
     sources = [s for s in sources if s]
     if args.sample:

@@ -146,7 +146,12 @@ def test_time_to_person_on_a_sample(
     report = read_json(out)
     assert report["thresholds"]["low_confidence"] == 0.5
     by_source = {r["source"]: r for r in report["results"]}
-    assert set(by_source) == {"Home Assistant nl", "CLINC150 oos_test", "held-out covered needs"}
+    assert set(by_source) == {
+        "Home Assistant nl",
+        "CLINC150 oos_test",
+        "held-out covered needs",
+        "held-out small talk and off-topic",
+    }
     for result in by_source.values():
         assert result["customers"] == 6
         assert result["handed_over"] + result["never"] + result["served"] == 6
@@ -156,6 +161,10 @@ def test_time_to_person_on_a_sample(
     covered = by_source["held-out covered needs"]
     assert covered["needless"] <= covered["handed_over"]
     assert not math.isnan(covered["within_2"])
+    # One message each: a handoff can only be at the first.
+    chatter = by_source["held-out small talk and off-topic"]
+    assert chatter["kind"] == "chatter"
+    assert chatter["worst_turns"] in (None, 1)
 
 
 def test_time_to_person_live_through_the_running_product(
