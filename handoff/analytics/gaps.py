@@ -56,6 +56,7 @@ def failed_turns(history: History, rules: RuleSetData) -> list[FailedTurn]:
         for turn in phase.turns:
             if turn.features is None:
                 continue
+            as_past = turn.as_past()
             why = None
             if turn.nlu is not None and not turn.form_answer:
                 verdict = judge(turn.nlu, rules).verdict.value
@@ -65,8 +66,7 @@ def failed_turns(history: History, rules: RuleSetData) -> list[FailedTurn]:
                     why = "bot_fallback"
             if why is None:
                 current = CurrentTurn(turn.text, turn.features, turn.form_answer)
-                answers = turn.as_past().answers
-                turns = rephrase_history(past, current, rules, turn.nlu, answers)
+                turns = rephrase_history(past, current, rules, turn.nlu, as_past.answers)
                 if rephrases(turns, rules.thresholds.rephrase_threshold):
                     why = "rephrase"
             # A restatement names the gap even where it answered a form (it strayed).
@@ -81,7 +81,7 @@ def failed_turns(history: History, rules: RuleSetData) -> list[FailedTurn]:
                         reached,
                     )
                 )
-            past.append(turn.as_past())
+            past.append(as_past)
     return failed
 
 
