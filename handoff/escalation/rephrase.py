@@ -113,13 +113,17 @@ class RephraseTurn:
     stray: bool = False
 
 
+def _has_content(features: TurnFeatures) -> bool:
+    return not features.is_yes_no and bool(features.content_lemmas)
+
+
 def states_a_need(features: TurnFeatures) -> bool:
     """Form answers and yes/no replies restate nothing, whatever words they share."""
-    return not (features.is_form_answer or features.is_yes_no) and bool(features.content_lemmas)
+    return not features.is_form_answer and _has_content(features)
 
 
 def _may_restate(turn: RephraseTurn) -> bool:
-    return turn.stray and not turn.features.is_yes_no and bool(turn.features.content_lemmas)
+    return turn.stray and _has_content(turn.features)
 
 
 @dataclass
